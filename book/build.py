@@ -1,0 +1,138 @@
+"""Build the two editions of the book: _build/html/{ko,en}/ and a language chooser at _build/html/index.html.
+
+For each language, the notebooks of nbs/ are copied into _build/src/<lang>/ with the other
+language's prose cells removed, nbdev directive lines (`#| ...`) and nbval markers stripped, and
+setup cells (`#| hide`) hidden; then `jupyter-book build -W -n` executes and renders them with
+VIT_LIT_LANG=<lang>, so the figures speak the edition's language.
+
+    python book/build.py            # both editions
+    python book/build.py ko         # one edition (the chooser page is written either way)
+"""
+import configparser
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+EDITIONS = {
+    "ko": {"title": "vit-lit: 한 단계씩 만드는 비전 트랜스포머", "name": "한국어"},
+    "en": {"title": "vit-lit: a Vision Transformer, step by step", "name": "English"},
+}
+
+
+def settings() -> configparser.SectionProxy:
+    cfg = configparser.ConfigParser(delimiters=["="])
+    cfg.read(ROOT / "settings.ini", encoding="utf-8")
+    return cfg["DEFAULT"]
+
+
+def edition_cell(cell: dict, lang: str) -> dict | None:
+    "The cell as the `lang` edition shows it, or None when the edition drops it."
+    tags = list(cell.get("metadata", {}).get("tags", []))
+    if cell["cell_type"] == "markdown":
+        return cell if lang in tags else None
+    lines = cell["source"].splitlines() if isinstance(cell["source"], str) else "".join(cell["source"]).splitlines()
+    if any(line.strip() == "#| hide" for line in lines) and "remove-cell" not in tags:
+        tags.append("remove-cell")
+    kept = [line for line in lines if not line.lstrip().startswith("#|") and "# NBVAL_" not in line]
+    return {**cell, "metadata": {**cell.get("metadata", {}), "tags": tags}, "source": "\n".join(kept),
+            "outputs": [], "execution_count": None}
+
+
+def write_sources(lang: str) -> Path:
+    src = BUILD / "src" / lang
+    shutil.rmtree(src, ignore_errors=True)
+    (src / "nbs").mkdir(parents=True)
+    for path in sorted((ROOT / "nbs").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["cells"] = [c for c in (edition_cell(c, lang) for c in nb["cells"]) if c is not None]
+        (src / "nbs" / path.name).write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    toc["root"] = f"nbs/{toc['root']}"
+    for chapter in toc["chapters"]:
+        chapter["file"] = f"nbs/{chapter['file']}"
+    (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True), encoding="utf-8")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    cfg = settings()
+    config["title"] = EDITIONS[lang]["title"]
+    config["repository"].update(url=cfg["git_url"], branch=cfg["branch"], path_to_book="")
+    config["sphinx"]["config"]["language"] = lang
+    (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return src
+
+
+def build(lang: str) -> None:
+    src = write_sources(lang)
+    out = BUILD / "out" / lang
+    env = {**os.environ, "VIT_LIT_LANG": lang, "MPLBACKEND": "Agg"}
+    jb = Path(sys.executable).parent / "jupyter-book"
+    print(f"book: building the {EDITIONS[lang]['name']} edition", flush=True)
+    subprocess.run([str(jb), "build", str(src), "--path-output", str(out), "--warningiserror", "--nitpick",
+                    "--keep-going", "--quiet"], env=env, check=True)
+    html = BUILD / "html"
+    html.mkdir(parents=True, exist_ok=True)
+    staged = html / f".{lang}.new"
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(out / "_build" / "html", staged)
+    shutil.rmtree(html / lang, ignore_errors=True)
+    staged.rename(html / lang)
+
+
+def write_chooser() -> None:
+    "The landing page: pick a language. Written to a temporary file, then renamed."
+    html = BUILD / "html"
+    html.mkdir(parents=True, exist_ok=True)
+    links = "\n".join(
+        f'    <a lang="{lang}" href="{lang}/nbs/index.html"><strong>{e["name"]}</strong><span>{e["title"]}</span></a>'
+        for lang, e in EDITIONS.items()
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>vit-lit</title>
+  <style>
+    body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #222; }}
+    h1 {{ font-size: 1.6rem; }}
+    a {{ display: block; margin: 1rem 0; padding: 1rem 1.2rem; border: 1px solid #ccc; border-radius: .5rem;
+         text-decoration: none; color: inherit; }}
+    a:hover, a:focus {{ border-color: #1a73e8; }}
+    strong {{ display: block; font-size: 1.2rem; color: #1a73e8; }}
+  </style>
+</head>
+<body>
+  <h1>vit-lit</h1>
+  <p lang="ko">언어를 고르세요.</p>
+  <p>Choose a language.</p>
+{links}
+</body>
+</html>
+"""
+    tmp = html / "index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.rename(html / "index.html")
+    (html / ".nojekyll").touch()
+
+
+def main(argv: list[str]) -> int:
+    langs = argv[1:] or list(EDITIONS)
+    unknown = [lang for lang in langs if lang not in EDITIONS]
+    if unknown:
+        print(f"unknown edition {unknown[0]!r}; choose from {', '.join(EDITIONS)}", file=sys.stderr)
+        return 2
+    for lang in langs:
+        build(lang)
+    write_chooser()
+    print(f"book: open {BUILD / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,90 @@
+"""Checks on the built book (_build/html), run by `make test` right after `make book`."""
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+LANGS = ("ko", "en")
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+PAGES = [TOC["root"]] + [c["file"] for c in TOC["chapters"]]
+sys.path.insert(0, str(ROOT / "book"))
+import vitlit_book  # noqa: E402
+
+
+def page(lang, name):
+    path = HTML / lang / "nbs" / f"{name}.html"
+    assert path.is_file(), f"{path} was not built: run `make book` first"
+    return path.read_text(encoding="utf-8")
+
+
+def search_index(lang):
+    text = (HTML / lang / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+def test_chooser_links_both_editions():
+    chooser = (HTML / "index.html").read_text(encoding="utf-8")
+    for lang in LANGS:
+        assert f'href="{lang}/nbs/index.html"' in chooser
+        assert (HTML / lang / "nbs" / "index.html").is_file()
+    assert (HTML / ".nojekyll").exists()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_links_to_itself_in_the_other_edition(lang, name):
+    other = "en" if lang == "ko" else "ko"
+    html = page(lang, name)
+    assert f'href="../../{other}/nbs/{name}.html"' in html
+    assert f'<html lang="{lang}"' in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_colab_button_and_no_tooling(lang, name):
+    html = page(lang, name)
+    cfg_url = re.search(r"https://github\.com/([^/\"]+)/([^/\"]+)", html)
+    assert cfg_url, "no repository link"
+    assert f"colab.research.google.com/github/{cfg_url[1]}/{cfg_url[2]}/blob/" in html
+    assert f"/nbs/{name}.ipynb" in html
+    text = re.sub(r"<[^>]+>", "", html)
+    for leak in ("#| ", "#|export", "NBVAL_", "default_exp", "google.colab", "%pip install"):
+        assert leak not in text, f"{leak!r} is visible on {lang}/{name}"
+
+
+def prose(html):
+    "The article's text, without code blocks and without the link to the other edition."
+    article = html.split("<article", 1)[1].split("</article>", 1)[0]
+    article = re.sub(r'<div class="highlight.*?</div>|<p class="vitlit-lang-bar">.*?</p>', "", article, flags=re.S)
+    return re.sub(r"<[^>]+>", "", article)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_each_edition_has_only_its_language(name):
+    assert re.search(r"[\uac00-\ud7a3]{2}", prose(page("ko", name))), "Korean edition without Korean prose"
+    # Only code (e.g. t(ko="패치", ...)) may carry Hangul in the English edition.
+    assert re.findall(r"[\uac00-\ud7a3]+", prose(page("en", name))) == []
+
+
+def test_korean_search_finds_words_of_body_text():
+    index = search_index("ko")
+    docnames = index["docnames"]
+    for word in ("패치", "이미지", "평탄화", "레이블"):
+        assert word in index["terms"], f"{word} is not in the Korean search index"
+        docs = index["terms"][word]
+        docs = docs if isinstance(docs, list) else [docs]
+        assert any(docnames[d] != TOC["root"] for d in docs)
+    # 패치 appears in the body of the data chapter only inside longer words (패치로, 패치를 ...).
+    data = page("ko", "00_data")
+    assert "패치" in data and docnames.index("nbs/00_data") in index["terms"]["패치"]
+
+
+def test_korean_splitter_strips_particles_and_keeps_latin():
+    words = vitlit_book.SearchKorean(options={}).split("이미지를 패치로 자릅니다 ViT를")
+    for w in ("이미지", "패치", "자릅니다", "ViT"):
+        assert w in words

@@ -1,0 +1,36 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+import vit_lit
+
+
+def test_t_follows_set_lang():
+    before = vit_lit.get_lang()
+    try:
+        vit_lit.set_lang("ko")
+        assert vit_lit.t(ko="패치", en="patch") == "패치"
+        vit_lit.set_lang("en")
+        assert vit_lit.t(ko="패치", en="patch") == "patch"
+    finally:
+        vit_lit.set_lang(before)
+
+
+def test_unknown_language_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"unknown language 'fr'; use one of 'en', 'ko'"):
+        vit_lit.set_lang("fr")
+
+
+def run_with_lang(value):
+    env = {**os.environ, "VIT_LIT_LANG": value}
+    return subprocess.run([sys.executable, "-c", "import vit_lit; print(vit_lit.t(ko='한', en='en'))"],
+                          env=env, capture_output=True, text=True)
+
+
+def test_environment_variable_picks_the_language():
+    assert run_with_lang("ko").stdout.strip() == "한"
+    assert run_with_lang("en").stdout.strip() == "en"
+    bad = run_with_lang("kr")
+    assert bad.returncode != 0 and "unknown language 'kr'" in bad.stderr and "VIT_LIT_LANG" in bad.stderr

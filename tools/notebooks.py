@@ -1,0 +1,140 @@
+"""Keep the notebooks in nbs/ clean, paired and in step with settings.ini.
+
+    python tools/notebooks.py clean     rewrite every notebook in its clean form
+    python tools/notebooks.py check     fail if a notebook is not clean, or a prose cell lacks its partner
+
+Clean means: cell metadata reduced to `tags`, notebook metadata reduced to the kernel, execution
+counts renumbered 1, 2, 3... over the code cells (so nbval still compares every stored output),
+and the Colab install cell (the first code cell) written from settings.ini's git_url and branch.
+Paired means: every markdown cell carries exactly one tag, `ko` or `en`; they come as a `ko`
+cell followed at once by its `en` partner with the same structure (headings, lists, math, links).
+"""
+import configparser
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS = ROOT / "nbs"
+KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def settings() -> configparser.SectionProxy:
+    cfg = configparser.ConfigParser(delimiters=["="])
+    cfg.read(ROOT / "settings.ini", encoding="utf-8")
+    return cfg["DEFAULT"]
+
+
+def colab_cell_source() -> str:
+    """The first code cell of every notebook: installs vit_lit in Colab, does nothing elsewhere."""
+    cfg = settings()
+    return (
+        "#| hide\n"
+        "# In Colab, install vit_lit from its repository; anywhere else this cell does nothing.\n"
+        "import sys\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install -q "{cfg["lib_name"]} @ git+{cfg["git_url"]}.git@{cfg["branch"]}"'
+    )
+
+
+def source(cell) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def clean(nb: dict) -> dict:
+    nb = json.loads(json.dumps(nb))
+    nb["metadata"] = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
+    count, first_code = 0, first_code_index(nb)
+    for i, cell in enumerate(nb["cells"]):
+        tags = cell.get("metadata", {}).get("tags", [])
+        cell["metadata"] = {"tags": tags} if tags else {}
+        cell["source"] = source(cell)
+        if cell["cell_type"] != "code":
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+            continue
+        if i == first_code:
+            cell["source"] = colab_cell_source()
+            cell["metadata"] = {"tags": ["remove-cell"]}
+        count += 1
+        cell["execution_count"] = count
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "execute_result":
+                out["execution_count"] = count
+            if out["output_type"] in ("execute_result", "display_data"):
+                out["metadata"] = {}
+    return nb
+
+
+def first_code_index(nb: dict) -> int:
+    return next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+
+
+def dumps(nb: dict) -> str:
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def structure(text: str) -> dict:
+    """What must match between a prose cell and its partner in the other language."""
+    lines = text.splitlines()
+    return {
+        "headings": [len(m.group(1)) for l in lines if (m := re.match(r"^(#+)\s", l))],
+        "list items": sum(bool(re.match(r"^\s*(?:[-*+]|\d+\.)\s", l)) for l in lines),
+        "table rows": sum(l.lstrip().startswith("|") for l in lines),
+        "math blocks": text.count("$$"),
+        "links": sorted(re.findall(r"\]\(([^)\s]+)\)", text)),
+        "code blocks": text.count("```"),
+    }
+
+
+def pairing_problems(path: Path, nb: dict) -> list[str]:
+    problems = []
+    cells = nb["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        tags = set(cell.get("metadata", {}).get("tags", [])) & {"ko", "en"}
+        where = f"{path.name}: markdown cell {i}"
+        if len(tags) != 1:
+            problems.append(f"{where} must carry exactly one of the tags ko, en (has {sorted(tags)})")
+        elif tags == {"ko"}:
+            partner = cells[i + 1] if i + 1 < len(cells) else None
+            if partner is None or partner["cell_type"] != "markdown" or "en" not in partner.get("metadata", {}).get("tags", []):
+                problems.append(f"{where} (ko) is not followed at once by its en partner")
+                continue
+            a, b = structure(source(cell)), structure(source(partner))
+            for key in a:
+                if a[key] != b[key]:
+                    problems.append(f"{where} and its en partner differ in {key}: ko {a[key]} vs en {b[key]}")
+        elif i == 0 or "ko" not in cells[i - 1].get("metadata", {}).get("tags", []):
+            problems.append(f"{where} (en) has no ko partner right before it")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[1] not in ("clean", "check"):
+        print(__doc__)
+        return 2
+    problems = []
+    for path in sorted(NBS.glob("*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        nb = json.loads(text)
+        cleaned = dumps(clean(nb))
+        if argv[1] == "clean":
+            if cleaned != text:
+                tmp = path.with_suffix(".ipynb.tmp")
+                tmp.write_text(cleaned, encoding="utf-8")
+                tmp.replace(path)
+                print(f"cleaned {path.relative_to(ROOT)}")
+        elif cleaned != text:
+            problems.append(f"{path.name} is not clean: run `make clean`")
+        problems += pairing_problems(path, nb)
+    for p in problems:
+        print(p, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

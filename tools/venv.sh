@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Create (or reuse) .venv with the exact pins of requirements/dev.txt, then install vit_lit
+# in editable mode. The venv is rebuilt whenever the pins or the package metadata change:
+# its stamp holds a hash of requirements/dev.txt, setup.py and settings.ini.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+want=$(cat requirements/dev.txt setup.py settings.ini | sha256sum | cut -d' ' -f1)
+if [ -f .venv/.stamp ] && [ "$(cat .venv/.stamp)" = "$want" ]; then
+  exit 0
+fi
+echo "make: building .venv from requirements/dev.txt (about 2 minutes)"
+rm -rf .venv
+"$PYTHON" -m venv .venv
+quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
+quiet .venv/bin/pip install -q --disable-pip-version-check -r requirements/dev.txt
+quiet .venv/bin/pip install -q --disable-pip-version-check --no-build-isolation --no-deps -e .
+.venv/bin/pip check
+echo "$want" > .venv/.stamp
