@@ -37,6 +37,7 @@ check-export: venv
 
 check-notebooks: venv
 	$(BIN)/python tools/notebooks.py check
+	$(BIN)/python tools/readme.py check
 
 lint-workflows:
 	bash tools/actionlint.sh
