@@ -5,7 +5,6 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 export VIT_LIT_LANG ?= en
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute check-export check-notebooks lint-workflows \
@@ -29,7 +28,7 @@ clean: venv
 
 execute: venv
 	$(BIN)/python tools/notebooks.py clean
-	for nb in nbs/*.ipynb; do echo "$$nb"; $(BIN)/jupyter execute --inplace "$$nb" 2>/dev/null; done
+	for nb in nbs/*.ipynb; do echo "$$nb"; env -u MPLBACKEND $(BIN)/jupyter execute --inplace "$$nb" 2>/dev/null; done
 	$(BIN)/python tools/notebooks.py clean
 
 check-export: venv
@@ -46,7 +45,7 @@ test-lib: venv
 	$(BIN)/python -m pytest -q tests --ignore=tests/book
 
 test-notebooks: venv
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
+	env -u MPLBACKEND $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
 
 test-book: venv
 	$(BIN)/python -m pytest -q tests/book

@@ -70,7 +70,8 @@ def write_sources(lang: str) -> Path:
 def build(lang: str) -> None:
     src = write_sources(lang)
     out = BUILD / "out" / lang
-    env = {**os.environ, "VIT_LIT_LANG": lang, "MPLBACKEND": "Agg"}
+    env = {**os.environ, "VIT_LIT_LANG": lang}
+    env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or no figure is shown
     jb = Path(sys.executable).parent / "jupyter-book"
     print(f"book: building the {EDITIONS[lang]['name']} edition", flush=True)
     subprocess.run([str(jb), "build", str(src), "--path-output", str(out), "--warningiserror", "--nitpick",

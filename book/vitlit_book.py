@@ -41,7 +41,7 @@ def other_edition(app) -> str:
 def add_language_switch(app, pagename, templatename, context, doctree) -> None:
     other = other_edition(app)
     href = "../" * (pagename.count("/") + 1) + f"{other}/{pagename}.html"
-    link = f'<a class="vitlit-lang" lang="{other}" hreflang="{other}" href="{href}">🌐 {NAMES[other]}</a>'
+    link = f'<a class="vitlit-lang" lang="{other}" hreflang="{other}" href="{href}">{NAMES[other]}</a>'
     context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{other}" href="{href}">'
     if "body" in context:
         context["body"] = f'<p class="vitlit-lang-bar">{link}</p>\n' + context["body"]

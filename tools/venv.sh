@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Create (or reuse) .venv with the exact pins of requirements/dev.txt, then install vit_lit
 # in editable mode. The venv is rebuilt whenever the pins or the package metadata change:
-# its stamp holds a hash of requirements/dev.txt, setup.py and settings.ini.
+# its stamp holds a hash of requirements/dev.txt and setup.py (vit_lit itself is installed
+# editable and --no-deps, so settings.ini's ranges never change what is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
-want=$(cat requirements/dev.txt setup.py settings.ini | sha256sum | cut -d' ' -f1)
+want=$(cat requirements/dev.txt setup.py | sha256sum | cut -d' ' -f1)
 if [ -f .venv/.stamp ] && [ "$(cat .venv/.stamp)" = "$want" ]; then
   exit 0
 fi

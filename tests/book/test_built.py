@@ -88,3 +88,12 @@ def test_korean_splitter_strips_particles_and_keeps_latin():
     words = vitlit_book.SearchKorean(options={}).split("이미지를 패치로 자릅니다 ViT를")
     for w in ("이미지", "패치", "자릅니다", "ViT"):
         assert w in words
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", [c["file"] for c in TOC["chapters"]])
+def test_chapter_figures_are_on_the_page(lang, name):
+    images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page(lang, name))
+    assert images, f"no figure on {lang}/{name}: did the kernel run with a non-inline matplotlib backend?"
+    for src in images:
+        assert (HTML / lang / "nbs" / src).is_file()
