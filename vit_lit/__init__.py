@@ -6,5 +6,6 @@ __all__ = []
 
 # %% ../nbs/99_init.ipynb #fb3a9d16
 from .data import Digits, load_digits_split, load_photo
+from .embedding import PatchEmbedding, ViTEmbedding, prepend_cls_token
 from .i18n import get_lang, set_lang, t
 from .patches import patchify, unpatchify

@@ -110,7 +110,8 @@ def show_matrix(m: torch.Tensor, title: str, xlabel: str, ylabel: str, kind: str
         v = float(m.abs().max()) or 1.0
         limits = dict(vmin=-v, vmax=v)
     im = ax.imshow(m.numpy(), cmap=CMAPS[kind], aspect="auto", interpolation="nearest", **limits)
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    # leave room between the matrix and its colour bar for the row names
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.13 if mark_rows else 0.04)
     for row, name in (mark_rows or {}).items():
         ax.add_patch(Rectangle((-0.5, row - 0.5), m.shape[1], 1, fill=False, ec="red", lw=2, clip_on=False))
         ax.annotate(name, (m.shape[1] - 0.5, row), xytext=(4, 0), textcoords="offset points",
