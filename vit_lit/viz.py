@@ -84,7 +84,7 @@ def show_image(image: torch.Tensor, title: str | None = None, patch_size: int | 
             for r in range(h):
                 for c in range(w):
                     ax.text((c + 0.5) * patch_size - 0.5, (r + 0.5) * patch_size - 0.5, str(r * w + c),
-                            ha="center", va="center", fontsize=max(5, 40 / max(h, w)), color="white",
+                            ha="center", va="center", fontsize=min(12, 0.3 * size * 72 / max(h, w)), color="white",
                             bbox=dict(boxstyle="round,pad=0.1", fc="black", alpha=0.4, lw=0))
     ax.set_xlabel(t(ko="너비 (픽셀)", en="width (pixels)"))
     ax.set_ylabel(t(ko="높이 (픽셀)", en="height (pixels)"))
