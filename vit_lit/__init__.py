@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 __all__ = []
 
 # %% ../nbs/99_init.ipynb #fb3a9d16
+from .attention import Attention, attend, attention_weights, split_qkv
 from .data import Digits, load_digits_split, load_photo
 from .embedding import PatchEmbedding, ViTEmbedding, prepend_cls_token
 from .i18n import get_lang, set_lang, t
