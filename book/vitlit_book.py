@@ -6,6 +6,9 @@
   particles attached (패치로, 이미지를), so a search for 패치 finds nothing. The `ko` search
   language below indexes, besides each word, every Hangul prefix of two or more syllables
   (패치로 -> 패치, 패치로), which makes any word stem found, particles or endings notwithstanding.
+- Korean line breaks: browsers break Hangul anywhere inside a word by default, which splits
+  headings like 멀티-헤드 across lines on a phone; the Korean edition breaks lines at spaces
+  only (`word-break: keep-all`), as Korean text is set in print.
 """
 import re
 
@@ -13,6 +16,7 @@ from sphinx.search import languages
 from sphinx.search.en import SearchEnglish
 
 NAMES = {"ko": "한국어", "en": "English"}
+KOREAN_CSS = "body { word-break: keep-all; overflow-wrap: anywhere; }"
 HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 
 
@@ -43,6 +47,8 @@ def add_language_switch(app, pagename, templatename, context, doctree) -> None:
     href = "../" * (pagename.count("/") + 1) + f"{other}/{pagename}.html"
     link = f'<a class="vitlit-lang" lang="{other}" hreflang="{other}" href="{href}">{NAMES[other]}</a>'
     context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{other}" href="{href}">'
+    if app.config.language == "ko":
+        context["metatags"] += f"\n<style>{KOREAN_CSS}</style>"
     if "body" in context:
         context["body"] = f'<p class="vitlit-lang-bar">{link}</p>\n' + context["body"]
 

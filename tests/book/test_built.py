@@ -97,3 +97,9 @@ def test_chapter_figures_are_on_the_page(lang, name):
     assert images, f"no figure on {lang}/{name}: did the kernel run with a non-inline matplotlib backend?"
     for src in images:
         assert (HTML / lang / "nbs" / src).is_file()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_korean_lines_break_between_words(name):
+    assert f"<style>{vitlit_book.KOREAN_CSS}</style>" in page("ko", name).split("</head>")[0]
+    assert vitlit_book.KOREAN_CSS not in page("en", name)
