@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
-.PHONY: book test venv export clean execute check-export check-notebooks lint-workflows \
+.PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
         test-lib test-notebooks test-book pins
 
 book: venv
@@ -26,6 +26,10 @@ export: venv
 clean: venv
 	$(BIN)/python tools/notebooks.py clean
 
+# The Colab notebooks in each language (colab/<lang>/), generated from nbs/: run after editing a notebook.
+colab: venv
+	$(BIN)/python tools/colab.py write
+
 execute: venv
 	$(BIN)/python tools/notebooks.py clean
 	for nb in nbs/*.ipynb; do echo "$$nb"; env -u MPLBACKEND $(BIN)/jupyter execute --inplace "$$nb" 2>/dev/null; done
@@ -36,6 +40,7 @@ check-export: venv
 
 check-notebooks: venv
 	$(BIN)/python tools/notebooks.py check
+	$(BIN)/python tools/colab.py check
 	$(BIN)/python tools/readme.py check
 
 lint-workflows:
@@ -47,6 +52,7 @@ test-lib: venv
 test-notebooks: venv
 	env -u MPLBACKEND $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
 
+# Checks on the built pages, including the browser test (headless Chromium: tests/book/test_browser.py).
 test-book: venv
 	$(BIN)/python -m pytest -q tests/book
 

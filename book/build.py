@@ -2,13 +2,17 @@
 
 For each language, the notebooks of nbs/ are copied into _build/src/<lang>/ with the other
 language's prose cells removed, nbdev directive lines (`#| ...`) and nbval markers stripped, and
-setup cells (`#| hide`) hidden; then `jupyter-book build -W -n` executes and renders them with
+setup cells (`#| hide`) hidden (tools/notebooks.py's `edition_cell`, which the Colab notebooks of
+tools/colab.py share); then `jupyter-book build -W -n` executes and renders them with
 VIT_LIT_LANG=<lang>, so the figures speak the edition's language.
+
+The book serves its own MathJax 3 (npm package `mathjax`, pinned in tools/package-lock.json and
+installed into tools/node_modules by tools/npm_ci.sh), CSS and script (book/vitlit.css, vitlit.js):
+all are copied into each edition's static folder, so no page loads anything from another host.
 
     python book/build.py            # both editions
     python book/build.py ko         # one edition (the chooser page is written either way)
 """
-import configparser
 import json
 import os
 import shutil
@@ -19,30 +23,17 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from colab import colab_url  # noqa: E402
+from notebooks import edition_cell, settings  # noqa: E402
+
 BUILD = ROOT / "_build"
+MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
+STATIC = "_vitlit_static"  # the edition's static folder (not `_static`: Jupyter Book would load every .js in it)
 EDITIONS = {
     "ko": {"title": "vit-lit: 한 단계씩 만드는 비전 트랜스포머", "name": "한국어"},
     "en": {"title": "vit-lit: a Vision Transformer, step by step", "name": "English"},
 }
-
-
-def settings() -> configparser.SectionProxy:
-    cfg = configparser.ConfigParser(delimiters=["="])
-    cfg.read(ROOT / "settings.ini", encoding="utf-8")
-    return cfg["DEFAULT"]
-
-
-def edition_cell(cell: dict, lang: str) -> dict | None:
-    "The cell as the `lang` edition shows it, or None when the edition drops it."
-    tags = list(cell.get("metadata", {}).get("tags", []))
-    if cell["cell_type"] == "markdown":
-        return cell if lang in tags else None
-    lines = cell["source"].splitlines() if isinstance(cell["source"], str) else "".join(cell["source"]).splitlines()
-    if any(line.strip() == "#| hide" for line in lines) and "remove-cell" not in tags:
-        tags.append("remove-cell")
-    kept = [line for line in lines if not line.lstrip().startswith("#|") and "# NBVAL_" not in line]
-    return {**cell, "metadata": {**cell.get("metadata", {}), "tags": tags}, "source": "\n".join(kept),
-            "outputs": [], "execution_count": None}
 
 
 def write_sources(lang: str) -> Path:
@@ -63,8 +54,26 @@ def write_sources(lang: str) -> Path:
     config["title"] = EDITIONS[lang]["title"]
     config["repository"].update(url=cfg["git_url"], branch=cfg["branch"], path_to_book="")
     config["sphinx"]["config"]["language"] = lang
+    config["sphinx"]["config"]["vitlit_colab_url"] = colab_url(lang, "{name}")  # book/vitlit_book.py fills in {name}
+    write_static(src / STATIC)
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return src
+
+
+def write_static(static: Path) -> None:
+    "MathJax 3 (its CommonHTML output, TeX input and menu; not the SVG output), the book's CSS and script."
+    subprocess.run(["bash", str(ROOT / "tools" / "npm_ci.sh")], check=True)
+    if not (MATHJAX / "tex-mml-chtml.js").is_file():
+        raise SystemExit(f"{MATHJAX}/tex-mml-chtml.js is missing: run `bash tools/npm_ci.sh`")
+    others = {p.name for p in MATHJAX.glob("*.js")} - {"tex-mml-chtml.js"}  # the other combined builds
+
+    def skip(folder: str, names: list[str]) -> list[str]:
+        return [n for n in names if (Path(folder) == MATHJAX and n in others) or n.startswith("svg")]
+
+    shutil.rmtree(static, ignore_errors=True)
+    shutil.copytree(MATHJAX, static / "mathjax", ignore=skip)
+    for name in ("vitlit.css", "vitlit.js"):
+        shutil.copy(ROOT / "book" / name, static / name)
 
 
 def build(lang: str) -> None:

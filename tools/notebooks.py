@@ -1,13 +1,17 @@
 """Keep the notebooks in nbs/ clean, paired and in step with settings.ini.
 
     python tools/notebooks.py clean     rewrite every notebook in its clean form
-    python tools/notebooks.py check     fail if a notebook is not clean, or a prose cell lacks its partner
+    python tools/notebooks.py check     fail if a notebook is not clean, a prose cell lacks its partner,
+                                        or a code line the book shows is longer than 80 characters
 
 Clean means: cell metadata reduced to `tags`, notebook metadata reduced to the kernel, execution
 counts renumbered 1, 2, 3... over the code cells (so nbval still compares every stored output),
 and the Colab install cell (the first code cell) written from settings.ini's git_url and branch.
 Paired means: every markdown cell carries exactly one tag, `ko` or `en`; they come as a `ko`
 cell followed at once by its `en` partner with the same structure (headings, lists, math, links).
+Fits the column: in the notebooks of the book (_toc.yml), every code line a reader sees (cells not
+tagged remove-cell / remove-input, `#|` directives and nbval markers left out, as the book shows
+them: `edition_cell`) has at most MAX_LINE characters.
 """
 import configparser
 import json
@@ -15,15 +19,25 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / "nbs"
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+MAX_LINE = 80  # the book's code column shows about 76 characters (STYLE.md)
+HIDDEN = {"remove-cell", "remove-input"}  # tags of code cells whose code the book does not show
 
 
 def settings() -> configparser.SectionProxy:
     cfg = configparser.ConfigParser(delimiters=["="])
     cfg.read(ROOT / "settings.ini", encoding="utf-8")
     return cfg["DEFAULT"]
+
+
+def book_pages() -> list[str]:
+    "The notebooks of the book, by name (`index`, `00_data`, ...), in the order of _toc.yml."
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [chapter["file"] for chapter in toc["chapters"]]
 
 
 def colab_cell_source() -> str:
@@ -41,6 +55,35 @@ def colab_cell_source() -> str:
 def source(cell) -> str:
     src = cell["source"]
     return "".join(src) if isinstance(src, list) else src
+
+
+def edition_cell(cell: dict, lang: str) -> dict | None:
+    """The cell as the `lang` edition of the book (and its Colab notebook) shows it, or None when
+    the edition drops it: prose of the other language goes; code cells lose their outputs, `#|`
+    directive lines and nbval markers, and `#| hide` cells are tagged remove-cell."""
+    tags = list(cell.get("metadata", {}).get("tags", []))
+    if cell["cell_type"] == "markdown":
+        return cell if lang in tags else None
+    lines = source(cell).splitlines()
+    if any(line.strip() == "#| hide" for line in lines) and "remove-cell" not in tags:
+        tags.append("remove-cell")
+    kept = [line for line in lines if not line.lstrip().startswith("#|") and "# NBVAL_" not in line]
+    return {**cell, "metadata": {**cell.get("metadata", {}), "tags": tags}, "source": "\n".join(kept),
+            "outputs": [], "execution_count": None}
+
+
+def long_lines(path: Path, nb: dict, limit: int = MAX_LINE) -> list[str]:
+    "Code lines the book shows that are longer than `limit` characters."
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        shown = edition_cell(cell, "en") if cell["cell_type"] == "code" else None
+        if shown is None or HIDDEN & set(shown["metadata"]["tags"]):
+            continue
+        for j, line in enumerate(shown["source"].splitlines(), 1):
+            if len(line) > limit:
+                problems.append(f"{path.name}: code cell {i}, line {j} has {len(line)} characters "
+                                f"(at most {limit} in a cell the book shows; wrap it): {line.strip()[:40]}...")
+    return problems
 
 
 def clean(nb: dict) -> dict:
@@ -117,7 +160,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] not in ("clean", "check"):
         print(__doc__)
         return 2
-    problems = []
+    problems, pages = [], set(book_pages())
     for path in sorted(NBS.glob("*.ipynb")):
         text = path.read_text(encoding="utf-8")
         nb = json.loads(text)
@@ -131,6 +174,8 @@ def main(argv: list[str]) -> int:
         elif cleaned != text:
             problems.append(f"{path.name} is not clean: run `make clean`")
         problems += pairing_problems(path, nb)
+        if path.stem in pages:
+            problems += long_lines(path, nb)
     for p in problems:
         print(p, file=sys.stderr)
     return 1 if problems else 0

@@ -1,5 +1,7 @@
 """Keep README.md's chapter table in step with _toc.yml, the notebooks' titles and settings.ini.
 
+Each row links the chapter in both editions of the book and both Colab notebooks (tools/colab.py).
+
     python tools/readme.py write    rewrite the table between the markers
     python tools/readme.py check    fail if the table is stale
 """
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from colab import colab_url
 from notebooks import ROOT, settings, source
 
 BEGIN, END = "<!-- chapters:begin -->", "<!-- chapters:end -->"
@@ -22,15 +25,13 @@ def title(nb: dict, lang: str) -> str:
 
 def table() -> str:
     cfg = settings()
-    repo = cfg["git_url"].removeprefix("https://github.com/")
     site = f'{cfg["doc_host"]}{cfg["doc_baseurl"]}'
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     rows = ["| chapter | 장 | read | Colab |", "|---|---|---|---|"]
     for name in [c["file"] for c in toc["chapters"]]:
         nb = json.loads((ROOT / "nbs" / f"{name}.ipynb").read_text(encoding="utf-8"))
-        colab = f"https://colab.research.google.com/github/{repo}/blob/{cfg['branch']}/nbs/{name}.ipynb"
         rows.append(f"| {title(nb, 'en')} | {title(nb, 'ko')} | [en]({site}/en/nbs/{name}.html) · "
-                    f"[ko]({site}/ko/nbs/{name}.html) | [open]({colab}) |")
+                    f"[ko]({site}/ko/nbs/{name}.html) | [en]({colab_url('en', name)}) · [ko]({colab_url('ko', name)}) |")
     return "\n".join(rows)
 
 

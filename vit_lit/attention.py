@@ -12,73 +12,127 @@ from torch import nn
 from .embedding import _check_positive_int
 
 # %% ../nbs/05_qkv.ipynb #a6288d59
-def split_qkv(qkv: torch.Tensor, num_heads: int = 1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Step 10.1: split the output of the one (d -> 3d) linear map into queries, keys and values per head: (B, N, 3d) -> 3 x (B, h, N, d/h)."
+def split_qkv(
+    qkv: torch.Tensor, num_heads: int = 1
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Step 10.1: split the output of the one (d -> 3d) linear map.
+
+    Returns queries, keys and values per head: (B, N, 3d) -> 3 x (B, h, N, d/h).
+    """
     _check_positive_int("num_heads", num_heads)
     if qkv.ndim != 3:
-        raise ValueError(f"split_qkv needs a (B, N, 3*dim) tensor, got shape {tuple(qkv.shape)}; "
-                         "for one sequence (N, 3*dim) add a batch axis: qkv.unsqueeze(0)")
+        raise ValueError(
+            "split_qkv needs a (B, N, 3*dim) tensor, "
+            f"got shape {tuple(qkv.shape)}; for one sequence (N, 3*dim) "
+            "add a batch axis: qkv.unsqueeze(0)"
+        )
     width = qkv.shape[-1]
     if width % 3:
-        raise ValueError(f"the last axis of qkv must be 3 x dim (queries, keys and values side by side), got {width}; "
-                         "pass the output of the (dim -> 3*dim) linear layer, not the tokens themselves")
+        raise ValueError(
+            "the last axis of qkv must be 3 x dim (queries, keys and values "
+            f"side by side), got {width}; pass the output of the "
+            "(dim -> 3*dim) linear layer, not the tokens themselves"
+        )
     if width % (3 * num_heads):
-        raise ValueError(f"num_heads {num_heads} does not divide dim {width // 3} (the last axis of qkv, {width}, is 3 x dim); "
-                         f"choose num_heads among the divisors of {width // 3}")
-    return tuple(rearrange(qkv, "b n (three h d) -> three b h n d", three=3, h=num_heads))
+        raise ValueError(
+            f"num_heads {num_heads} does not divide dim {width // 3} "
+            f"(the last axis of qkv, {width}, is 3 x dim); "
+            f"choose num_heads among the divisors of {width // 3}"
+        )
+    pattern = "b n (three h d) -> three b h n d"
+    return tuple(rearrange(qkv, pattern, three=3, h=num_heads))
 
 # %% ../nbs/06_scores.ipynb #ac1a1e72
 def attention_weights(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    "Steps 10.2-10.3: every query's dot product with every key, scaled by 1/sqrt(d_head), softmax on each row: (..., N, d_head) -> (..., N, N)."
+    """Steps 10.2-10.3, attention weights: (..., N, d_head) -> (..., N, N).
+
+    Every query's dot product with every key, scaled by 1/sqrt(d_head),
+    then the softmax on each row.
+    """
     if q.shape != k.shape:
-        raise ValueError(f"queries and keys must have the same shape, got {tuple(q.shape)} and {tuple(k.shape)}")
+        raise ValueError(
+            "queries and keys must have the same shape, "
+            f"got {tuple(q.shape)} and {tuple(k.shape)}"
+        )
     scale = q.shape[-1] ** -0.5
     return ((q * scale) @ k.transpose(-2, -1)).softmax(dim=-1)
 
 # %% ../nbs/07_aggregation.ipynb #87fd8338
-def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "Steps 10.2-10.5, the explicit path: attention weights, then every row's weighted sum of the values. Returns (context (..., N, d_v), weights (..., N, N))."
+def attend(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Steps 10.2-10.5, the explicit path: weights, then weighted sums of V.
+
+    Returns (context (..., N, d_v), weights (..., N, N)).
+    """
     if v.shape[:-1] != k.shape[:-1]:
-        raise ValueError(f"every key needs one value: keys {tuple(k.shape)} and values {tuple(v.shape)} "
-                         "must agree on every axis but the last")
+        raise ValueError(
+            f"every key needs one value: keys {tuple(k.shape)} and values "
+            f"{tuple(v.shape)} must agree on every axis but the last"
+        )
     weights = attention_weights(q, k)
     return weights @ v, weights
 
 # %% ../nbs/08_multi_head.ipynb #d0f69f93
 class Attention(nn.Module):
-    """Steps 10.1-10.8, multi-head self-attention: (B, N, dim) -> (B, N, dim), with timm's parameter names (`qkv`, `proj`).
+    """Steps 10.1-10.8, multi-head self-attention: (B, N, dim) -> (B, N, dim).
 
-    Two paths compute the same thing: the explicit one the chapters teach (it can return the attention maps)
-    and PyTorch's fused `scaled_dot_product_attention` (faster; used when `fused` and no maps are asked for)."""
+    Parameter names are timm's (`qkv`, `proj`). Two paths compute the same
+    thing: the explicit one the chapters teach (it can return the attention
+    maps) and PyTorch's fused `scaled_dot_product_attention` (faster; used
+    when `fused` and no maps are asked for).
+    """
 
-    def __init__(self, dim: int, num_heads: int = 8, qkv_bias: bool = True, fused: bool = True):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int = 8,
+        qkv_bias: bool = True,
+        fused: bool = True,
+    ):
         super().__init__()
         _check_positive_int("dim", dim)
         _check_positive_int("num_heads", num_heads)
         if dim % num_heads:
-            divisor = max(h for h in range(1, min(dim, num_heads) + 1) if dim % h == 0)
-            raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}; choose num_heads among "
-                             f"the divisors of {dim}, e.g. {divisor}")
-        self.dim, self.num_heads, self.head_dim, self.fused = dim, num_heads, dim // num_heads, fused
+            divisor = max(h for h in range(1, min(dim, num_heads) + 1)
+                          if dim % h == 0)
+            raise ValueError(
+                f"dim {dim} is not divisible by num_heads {num_heads}; "
+                f"choose num_heads among the divisors of {dim}, e.g. {divisor}"
+            )
+        self.dim, self.num_heads, self.fused = dim, num_heads, fused
+        self.head_dim = dim // num_heads
         self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
-        "Attend over the N tokens of `x`; with `return_attention=True` also return the maps (B, heads, N, N)."
+        """Attend over the N tokens of `x`.
+
+        With `return_attention=True` also return the maps (B, heads, N, N).
+        """
         if not isinstance(x, torch.Tensor) or x.ndim != 3:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"Attention needs tokens shaped (B, N, dim), got {shape}; "
-                             "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)")
+            shape = (tuple(x.shape) if isinstance(x, torch.Tensor)
+                     else type(x).__name__)
+            raise ValueError(
+                f"Attention needs tokens shaped (B, N, dim), got {shape}; "
+                "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)"
+            )
         if x.shape[-1] != self.dim:
-            raise ValueError(f"Attention was built for tokens of width dim={self.dim} but got width {x.shape[-1]} "
-                             f"(shape {tuple(x.shape)}); pass (B, N, {self.dim}) tokens or build it with dim={x.shape[-1]}")
+            width = x.shape[-1]
+            raise ValueError(
+                f"Attention was built for tokens of width dim={self.dim} "
+                f"but got width {width} (shape {tuple(x.shape)}); "
+                f"pass (B, N, {self.dim}) tokens or build it with dim={width}"
+            )
         q, k, v = split_qkv(self.qkv(x), self.num_heads)
         if self.fused and not return_attention:
-            context, weights = F.scaled_dot_product_attention(q, k, v), None
+            context = F.scaled_dot_product_attention(q, k, v)
+            weights = None
         else:
             context, weights = attend(q, k, v)
         out = self.proj(rearrange(context, "b h n d -> b n (h d)"))
         return (out, weights) if return_attention else out
 
     def extra_repr(self) -> str:
-        return f"num_heads={self.num_heads}, head_dim={self.head_dim}, fused={self.fused}"
+        return (f"num_heads={self.num_heads}, head_dim={self.head_dim}, "
+                f"fused={self.fused}")

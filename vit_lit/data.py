@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 # %% ../nbs/00_data.ipynb #e599f09c
 @dataclass
 class Digits:
-    "The digits split: images (N, 1, 8, 8) as floats in [0, 1], labels (N,) as integers 0-9."
+    "The digits split: images (N, 1, 8, 8) in [0, 1], labels (N,) from 0 to 9."
     x_train: torch.Tensor
     y_train: torch.Tensor
     x_test: torch.Tensor
@@ -23,22 +23,33 @@ class Digits:
 
 
 def load_digits_split(test_size: int = 360, seed: int = 0) -> Digits:
-    "scikit-learn's 8x8 digits with a fixed stratified train/test split (1,437 / 360 by default)."
+    "scikit-learn's 8x8 digits in a fixed stratified split (1,437 / 360)."
     digits = load_digits()
     x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
     y = torch.tensor(digits.target, dtype=torch.long)
-    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=digits.target, random_state=seed)
+    train, test = train_test_split(
+        np.arange(len(y)),
+        test_size=test_size,
+        stratify=digits.target,
+        random_state=seed,
+    )
     return Digits(x[train], y[train], x[test], y[test])
 
 # %% ../nbs/00_data.ipynb #887805d8
 def load_photo(size: int = 224) -> torch.Tensor:
-    "scikit-learn's sample photo `china.jpg`, centre-cropped to a square and resized: (3, size, size) in [0, 1]."
+    """scikit-learn's sample photo `china.jpg`, centre-cropped and resized.
+
+    Returns a (3, size, size) tensor with values in [0, 1].
+    """
     if size < 1:
-        raise ValueError(f"size must be a positive number of pixels, got {size}")
-    photo = torch.from_numpy(np.array(load_sample_image("china.jpg"))).permute(2, 0, 1).float() / 255.0
+        raise ValueError(
+            f"size must be a positive number of pixels, got {size}")
+    pixels = np.array(load_sample_image("china.jpg"))
+    photo = torch.from_numpy(pixels).permute(2, 0, 1).float() / 255.0
     h, w = photo.shape[-2:]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
     square = photo[:, top : top + side, left : left + side]
-    resized = F.interpolate(square[None], size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    resized = F.interpolate(square[None], size=(size, size), mode="bilinear",
+                            antialias=True, align_corners=False)
     return resized[0].clamp(0, 1)

@@ -15,70 +15,119 @@ def _check_positive_int(name: str, value) -> None:
 
 
 def _check_images(images, in_channels: int, image_size: int) -> None:
-    "Fail with a clear message unless `images` is a non-empty float (B, in_channels, image_size, image_size) batch."
+    "Fail unless `images` is a non-empty float (B, C, H, W) batch that fits."
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"PatchEmbedding needs a batch of images (B, C, H, W), got {shape}; "
-                         "for one image (C, H, W) add a batch axis: images.unsqueeze(0)")
+        shape = (tuple(images.shape) if isinstance(images, torch.Tensor)
+                 else type(images).__name__)
+        raise ValueError(
+            "PatchEmbedding needs a batch of images (B, C, H, W), "
+            f"got {shape}; for one image (C, H, W) add a batch axis: "
+            "images.unsqueeze(0)"
+        )
     b, c, h, w = images.shape
     if b == 0:
-        raise ValueError(f"PatchEmbedding got a batch of 0 images, shape {tuple(images.shape)}; pass at least one image")
+        raise ValueError(
+            "PatchEmbedding got a batch of 0 images, "
+            f"shape {tuple(images.shape)}; pass at least one image"
+        )
     if c != in_channels:
-        raise ValueError(f"PatchEmbedding was built for {in_channels} channels but got {c}; "
-                         f"pass {in_channels}-channel images or build it with in_channels={c}")
+        raise ValueError(
+            f"PatchEmbedding was built for {in_channels} channels "
+            f"but got {c}; pass {in_channels}-channel images "
+            f"or build it with in_channels={c}"
+        )
     if (h, w) != (image_size, image_size):
-        raise ValueError(f"PatchEmbedding was built for {image_size}x{image_size} images but got {h}x{w}; "
-                         f"resize the images to {image_size}x{image_size} or build it with image_size={h}")
+        size = f"{image_size}x{image_size}"
+        raise ValueError(
+            f"PatchEmbedding was built for {size} images but got {h}x{w}; "
+            f"resize the images to {size} or build it with image_size={h}"
+        )
     if not images.is_floating_point():
-        raise TypeError(f"PatchEmbedding needs floating-point images, got dtype {images.dtype}; "
-                        "convert first, e.g. images.float() / 255")
+        raise TypeError(
+            "PatchEmbedding needs floating-point images, got dtype "
+            f"{images.dtype}; convert first, e.g. images.float() / 255"
+        )
 
 # %% ../nbs/02_patch_embedding.ipynb #334cf680
 class PatchEmbedding(nn.Module):
-    "Steps 5-6: the same linear map on every p x p patch, as a Conv2d with kernel = stride = p: (B, C, H, W) -> (B, n, dim)."
+    """Steps 5-6: the same linear map on every p x p patch.
 
-    def __init__(self, patch_size: int, in_channels: int, dim: int, image_size: int = 224):
+    A Conv2d with kernel = stride = p: (B, C, H, W) -> (B, n, dim).
+    """
+
+    def __init__(
+        self, patch_size: int, in_channels: int, dim: int, image_size: int = 224
+    ):
         super().__init__()
-        for name, value in dict(patch_size=patch_size, in_channels=in_channels, dim=dim, image_size=image_size).items():
+        sizes = dict(patch_size=patch_size, in_channels=in_channels, dim=dim,
+                     image_size=image_size)
+        for name, value in sizes.items():
             _check_positive_int(name, value)
         if image_size % patch_size:
-            raise ValueError(f"image_size {image_size} is not divisible by patch_size {patch_size}; "
-                             f"use an image_size that is a multiple of {patch_size}")
-        self.patch_size, self.in_channels, self.image_size = patch_size, in_channels, image_size
+            raise ValueError(
+                f"image_size {image_size} is not divisible by patch_size "
+                f"{patch_size}; use an image_size that is a multiple of "
+                f"{patch_size}"
+            )
+        self.patch_size = patch_size
+        self.in_channels = in_channels
+        self.image_size = image_size
         self.grid = (image_size // patch_size, image_size // patch_size)
         self.num_patches = self.grid[0] * self.grid[1]
-        self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
+        self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size,
+                              stride=patch_size)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         _check_images(images, self.in_channels, self.image_size)
         return rearrange(self.proj(images), "b d h w -> b (h w) d")
 
     def extra_repr(self) -> str:
-        return f"image_size={self.image_size}, grid={self.grid}, num_patches={self.num_patches}"
+        return (f"image_size={self.image_size}, grid={self.grid}, "
+                f"num_patches={self.num_patches}")
 
 # %% ../nbs/03_cls_token.ipynb #abdd5f11
-def prepend_cls_token(tokens: torch.Tensor, cls_token: torch.Tensor) -> torch.Tensor:
-    "Step 7: put the same (1, 1, d) CLS token in front of every sequence: (B, n, d) -> (B, n+1, d)."
+def prepend_cls_token(
+    tokens: torch.Tensor, cls_token: torch.Tensor
+) -> torch.Tensor:
+    """Step 7: put the same (1, 1, d) CLS token in front of every sequence.
+
+    (B, n, d) -> (B, n+1, d).
+    """
     if tokens.ndim != 3:
-        raise ValueError(f"prepend_cls_token needs tokens shaped (B, n, d), got {tuple(tokens.shape)}; "
-                         "for one sequence (n, d) add a batch axis: tokens.unsqueeze(0)")
+        raise ValueError(
+            "prepend_cls_token needs tokens shaped (B, n, d), "
+            f"got {tuple(tokens.shape)}; for one sequence (n, d) "
+            "add a batch axis: tokens.unsqueeze(0)"
+        )
     d = tokens.shape[-1]
     if cls_token.shape != (1, 1, d):
-        raise ValueError(f"cls_token must have shape (1, 1, {d}) to match tokens of width {d}, "
-                         f"got {tuple(cls_token.shape)}; create it as nn.Parameter(torch.zeros(1, 1, {d}))")
+        raise ValueError(
+            f"cls_token must have shape (1, 1, {d}) to match tokens of "
+            f"width {d}, got {tuple(cls_token.shape)}; "
+            f"create it as nn.Parameter(torch.zeros(1, 1, {d}))"
+        )
     return torch.cat([cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
 
 # %% ../nbs/04_position.ipynb #44d694f4
 class ViTEmbedding(nn.Module):
-    "Steps 5-9, the transformer input: patch embeddings, the CLS token in front, positions added: (B, C, H, W) -> (B, n+1, dim)."
+    """Steps 5-9, the transformer input: (B, C, H, W) -> (B, n+1, dim).
 
-    def __init__(self, image_size: int, patch_size: int, in_channels: int, dim: int):
+    Patch embeddings, the CLS token in front, positional embeddings added.
+    """
+
+    def __init__(
+        self, image_size: int, patch_size: int, in_channels: int, dim: int
+    ):
         super().__init__()
-        self.patch_embed = PatchEmbedding(patch_size, in_channels, dim, image_size)
+        self.patch_embed = PatchEmbedding(
+            patch_size, in_channels, dim, image_size
+        )
+        n = self.patch_embed.num_patches
         self.cls_token = nn.Parameter(torch.empty(1, 1, dim))
-        self.pos_embed = nn.Parameter(torch.empty(1, self.patch_embed.num_patches + 1, dim))
+        self.pos_embed = nn.Parameter(torch.empty(1, n + 1, dim))
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return prepend_cls_token(self.patch_embed(images), self.cls_token) + self.pos_embed
+        tokens = prepend_cls_token(self.patch_embed(images), self.cls_token)
+        return tokens + self.pos_embed

@@ -9,41 +9,74 @@ from einops import rearrange
 
 # %% ../nbs/01_patches.ipynb #5db78de8
 def _check_patch_size(patch_size) -> None:
-    if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
-        raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}; use e.g. patch_size=16")
+    is_int = isinstance(patch_size, int) and not isinstance(patch_size, bool)
+    if not is_int or patch_size < 1:
+        raise ValueError(
+            f"patch_size must be a positive integer, got {patch_size!r}; "
+            "use e.g. patch_size=16"
+        )
 
 
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
-    "Cut (B, C, H, W) images into patches, row by row: (B, n, p*p*C) with n = (H/p)*(W/p)."
+    """Cut (B, C, H, W) images into patches, row by row.
+
+    Returns (B, n, p*p*C) with n = (H/p)*(W/p).
+    """
     _check_patch_size(patch_size)
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"patchify needs a batch of images (B, C, H, W), got {shape}; "
-                         "for one image (C, H, W) add a batch axis: images.unsqueeze(0)")
+        shape = (tuple(images.shape) if isinstance(images, torch.Tensor)
+                 else type(images).__name__)
+        raise ValueError(
+            f"patchify needs a batch of images (B, C, H, W), got {shape}; "
+            "for one image (C, H, W) add a batch axis: images.unsqueeze(0)"
+        )
     if not images.is_floating_point():
-        raise TypeError(f"patchify needs floating-point images, got dtype {images.dtype}; "
-                        "convert first, e.g. images.float() / 255")
+        raise TypeError(
+            f"patchify needs floating-point images, got dtype {images.dtype}; "
+            "convert first, e.g. images.float() / 255"
+        )
     for name, side in zip(("height", "width"), images.shape[-2:]):
         if side % patch_size:
-            raise ValueError(f"image {name} {side} is not divisible by patch_size {patch_size}; "
-                             f"resize or pad to a multiple of {patch_size}")
-    return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size)
+            raise ValueError(
+                f"image {name} {side} is not divisible by patch_size "
+                f"{patch_size}; resize or pad to a multiple of {patch_size}"
+            )
+    return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)",
+                     p1=patch_size, p2=patch_size)
 
 # %% ../nbs/01_patches.ipynb #edec1c75
-def unpatchify(patches: torch.Tensor, patch_size: int, grid: tuple[int, int] | None = None) -> torch.Tensor:
-    "Inverse of `patchify`: (B, n, p*p*C) -> (B, C, h*p, w*p); `grid` = (h, w), square by default."
+def unpatchify(
+    patches: torch.Tensor, patch_size: int, grid: tuple[int, int] | None = None
+) -> torch.Tensor:
+    """Inverse of `patchify`: (B, n, p*p*C) -> (B, C, h*p, w*p).
+
+    `grid` = (h, w) is the grid of patches, square by default.
+    """
     _check_patch_size(patch_size)
     if patches.ndim != 3:
-        raise ValueError(f"unpatchify needs patches shaped (B, n, p*p*C), got {tuple(patches.shape)}")
+        raise ValueError(
+            "unpatchify needs patches shaped (B, n, p*p*C), "
+            f"got {tuple(patches.shape)}"
+        )
     n, values = patches.shape[1:]
     if values % (patch_size * patch_size):
-        raise ValueError(f"each patch has {values} values, not a multiple of patch_size**2 = {patch_size**2}; "
-                         "pass the patch_size that patchify used")
+        raise ValueError(
+            f"each patch has {values} values, not a multiple of "
+            f"patch_size**2 = {patch_size**2}; "
+            "pass the patch_size that patchify used"
+        )
     if grid is None:
         side = round(n**0.5)
         if side * side != n:
-            raise ValueError(f"{n} patches do not form a square grid; pass grid=(rows, columns)")
+            raise ValueError(
+                f"{n} patches do not form a square grid; "
+                "pass grid=(rows, columns)"
+            )
         grid = (side, side)
     if grid[0] * grid[1] != n:
-        raise ValueError(f"grid {grid} holds {grid[0] * grid[1]} patches but got {n}; pass the grid patchify used")
-    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)", h=grid[0], w=grid[1], p1=patch_size, p2=patch_size)
+        raise ValueError(
+            f"grid {grid} holds {grid[0] * grid[1]} patches but got {n}; "
+            "pass the grid patchify used"
+        )
+    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)",
+                     h=grid[0], w=grid[1], p1=patch_size, p2=patch_size)

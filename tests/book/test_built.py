@@ -12,7 +12,10 @@ HTML = ROOT / "_build" / "html"
 LANGS = ("ko", "en")
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
 PAGES = [TOC["root"]] + [c["file"] for c in TOC["chapters"]]
+FOREIGN = re.compile(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(?:https?:)?//[^"]*"')
 sys.path.insert(0, str(ROOT / "book"))
+sys.path.insert(0, str(ROOT / "tools"))
+import colab  # noqa: E402
 import vitlit_book  # noqa: E402
 
 
@@ -50,8 +53,11 @@ def test_page_has_colab_button_and_no_tooling(lang, name):
     html = page(lang, name)
     cfg_url = re.search(r"https://github\.com/([^/\"]+)/([^/\"]+)", html)
     assert cfg_url, "no repository link"
-    assert f"colab.research.google.com/github/{cfg_url[1]}/{cfg_url[2]}/blob/" in html
-    assert f"/nbs/{name}.ipynb" in html
+    links = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', html)
+    # The edition's own notebook (tools/colab.py), not the bilingual source in nbs/.
+    assert links == [colab.colab_url(lang, name)]
+    assert links[0].startswith(f"https://colab.research.google.com/github/{cfg_url[1]}/{cfg_url[2]}/blob/")
+    assert (ROOT / colab.colab_path(lang, name)).is_file(), f"run `python tools/colab.py write`"
     text = re.sub(r"<[^>]+>", "", html)
     for leak in ("#| ", "#|export", "NBVAL_", "default_exp", "google.colab", "%pip install"):
         assert leak not in text, f"{leak!r} is visible on {lang}/{name}"
@@ -103,3 +109,15 @@ def test_chapter_figures_are_on_the_page(lang, name):
 def test_korean_lines_break_between_words(name):
     assert f"<style>{vitlit_book.KOREAN_CSS}</style>" in page("ko", name).split("</head>")[0]
     assert vitlit_book.KOREAN_CSS not in page("en", name)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_nothing_from_another_host(lang, name):
+    "MathJax comes from the book itself; no script, style sheet or image from a CDN (thebe's included)."
+    html = page(lang, name)
+    assert FOREIGN.findall(html) == []
+    if 'class="math' in html:  # Sphinx adds MathJax to the pages with equations only
+        assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-mml-chtml\.js', html)
+    assert "thebe" not in html  # sphinx-thebe is switched off: no loader, no config script
+    assert (HTML / lang / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()

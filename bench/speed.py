@@ -1,0 +1,324 @@
+"""vit_lit's ViT against timm's VisionTransformer on the same work, on the CPU.
+
+    .venv/bin/python bench/speed.py            # the table (a few minutes on 2 cores)
+    .venv/bin/python bench/speed.py --quick    # a smoke run (seconds)
+    .venv/bin/python bench/speed.py --profile  # also where the time goes, per model
+
+Both models are built with the same configuration and hold the same weights
+(vit_lit's state dict, converted to timm's names). For every configuration the
+script times, alternating the models repetition by repetition (and which one
+goes first), the forward pass under `torch.inference_mode()` and a full training
+step (forward, cross-entropy, backward, AdamW step), and reports the median of
+the repetitions. Only the ratios are meaningful when other work shares the
+machine: both models see the same load, interleaved.
+
+FLOPs are counted analytically (multiply-add = 2 FLOPs), per image, with
+n = (image_size / patch_size)^2 patches, N = n + 1 tokens, width d, MLP width m,
+L blocks, C channels, K classes:
+
+    patch embedding   2 * n * (C * p * p) * d
+    per block         qkv      2 * N * d * 3d
+                      scores   2 * N * N * d      (all heads together)
+                      context  2 * N * N * d
+                      proj     2 * N * d * d
+                      mlp      2 * N * d * m * 2
+    head              2 * d * K
+
+norms, softmax, GELU and the additions are left out. A training step counts as
+3 forward passes (the backward pass costs about twice the forward). The peak is
+the best rate of a large float32 matmul measured by the script on this machine.
+
+Peak memory: PyTorch's CPU allocator keeps no statistics, and tracemalloc does
+not see its buffers, so every model runs in a fresh subprocess that builds the
+model, the optimizer and the batch, runs one step (warm-up), notes its maximum
+resident set size (getrusage ru_maxrss), then runs more steps and reports how
+much that maximum grew. A training step's number includes AdamW's state.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import functools
+import importlib.util
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from timm.models.vision_transformer import VisionTransformer
+from vit_lit import PRESETS, ViT
+
+CONFIGS = [  # (label, preset name, batch size)
+    ("32x32 / patch 4", "vit_cifar_patch4_32", 64),
+    ("digits 8x8 / patch 2", "vit_digits_patch2_8", 128),
+    ("ViT-S/16, 224", "vit_small_patch16_224", 8),
+]
+
+
+# --------------------------------------------------------------------------- models
+def to_timm_state(vit: nn.Module) -> dict:
+    "vit_lit's state dict with timm's names (vit_lit.convert.to_timm when it exists)."
+    try:
+        from vit_lit.convert import to_timm
+    except ImportError:
+        to_timm = None
+    if to_timm is not None:
+        out = to_timm(vit)
+        return out.state_dict() if isinstance(out, nn.Module) else out
+    return {k.removeprefix("embed."): v for k, v in vit.state_dict().items()}
+
+
+def build_timm(cfg: dict) -> VisionTransformer:
+    return VisionTransformer(
+        img_size=cfg["image_size"], patch_size=cfg["patch_size"],
+        in_chans=cfg.get("channels", 3), num_classes=cfg["num_classes"],
+        embed_dim=cfg["dim"], depth=cfg["depth"], num_heads=cfg["heads"],
+        mlp_ratio=cfg["mlp_dim"] / cfg["dim"], qkv_bias=cfg.get("qkv_bias", True),
+        norm_layer=functools.partial(nn.LayerNorm, eps=cfg.get("eps", 1e-6)))
+
+
+def load_candidate(path: str):
+    "A file defining `build(cfg) -> nn.Module` with vit_lit's parameter names."
+    spec = importlib.util.spec_from_file_location("speed_candidate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build
+
+
+def build_models(preset: str, candidate: str | None = None) -> dict[str, nn.Module]:
+    "vit_lit, timm (and a candidate), all with the weights of one seeded vit_lit."
+    cfg = PRESETS[preset]
+    torch.manual_seed(0)
+    vit = ViT(**cfg)
+    models = {"vit_lit": vit}
+    if candidate:
+        cand = load_candidate(candidate)(cfg)
+        cand.load_state_dict(vit.state_dict())
+        models["candidate"] = cand
+    ref = build_timm(cfg)
+    ref.load_state_dict(to_timm_state(vit))
+    models["timm"] = ref
+    return models
+
+
+def batch(preset: str, batch_size: int, seed: int = 1):
+    cfg = PRESETS[preset]
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch_size, cfg.get("channels", 3), cfg["image_size"],
+                    cfg["image_size"], generator=g)
+    y = torch.randint(0, cfg["num_classes"], (batch_size,), generator=g)
+    return x, y
+
+
+def flops_per_image(cfg: dict) -> float:
+    "Forward FLOPs of one image (see the module docstring)."
+    p, d, m = cfg["patch_size"], cfg["dim"], cfg["mlp_dim"]
+    n = (cfg["image_size"] // p) ** 2
+    N, C = n + 1, cfg.get("channels", 3)
+    embed = 2 * n * C * p * p * d
+    block = 2 * N * d * 3 * d + 2 * N * N * d * 2 + 2 * N * d * d + 4 * N * d * m
+    return embed + cfg["depth"] * block + 2 * d * cfg["num_classes"]
+
+
+# --------------------------------------------------------------------------- timing
+def forward_fn(model, x, y):
+    model.eval()
+
+    def run():
+        with torch.inference_mode():
+            model(x)
+    return run
+
+
+def train_fn(model, x, y):
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def run():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return run
+
+
+def calibrate(fn, target_s: float) -> int:
+    "How many calls make one repetition of about `target_s` seconds."
+    t0 = time.perf_counter()
+    fn()
+    dt = time.perf_counter() - t0
+    return max(1, round(target_s / max(dt, 1e-6)))
+
+
+def interleaved(fns: dict, reps: int, target_s: float, warmup: int) -> dict[str, float]:
+    "Median seconds per call of each function, alternating them rep by rep."
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    calls = min(calibrate(fn, target_s) for fn in fns.values())
+    times = {name: [] for name in fns}
+    names = list(fns)
+    for r in range(reps):
+        order = names if r % 2 == 0 else names[::-1]
+        for name in order:
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fns[name]()
+            times[name].append((time.perf_counter() - t0) / calls)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def matmul_peak(size: int = 2048, reps: int = 8) -> float:
+    "Practical float32 peak in GFLOP/s: the best of `reps` large matmuls."
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2 * size ** 3 / best / 1e9
+
+
+# --------------------------------------------------------------------------- memory
+def memory_child(preset: str, batch_size: int, name: str, mode: str,
+                 candidate: str | None) -> float:
+    "Runs in a fresh process: growth of max RSS in MiB over warm steps."
+    torch.set_num_threads(int(os.environ.get("SPEED_THREADS", torch.get_num_threads())))
+    model = build_models(preset, candidate)[name]
+    x, y = batch(preset, batch_size)
+    fn = (forward_fn if mode == "forward" else train_fn)(model, x, y)
+    # the first call allocates AdamW's state; count it, as it is part of training
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(3):
+        fn()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (after - before) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def peak_memory(preset, batch_size, name, mode, candidate) -> float:
+    cmd = [sys.executable, __file__, "--_memory",
+           json.dumps([preset, batch_size, name, mode, candidate])]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- profile
+def profile(models, x, y, preset, rows: int):
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+    for mode, make in (("forward", forward_fn), ("training step", train_fn)):
+        for name, model in models.items():
+            fn = make(model, x, y)
+            for _ in range(2):
+                fn()
+            with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+                for _ in range(3):
+                    fn()
+            print(f"\n### {name}, {preset}, {mode} (3 calls)\n")
+            print(prof.key_averages().table(sort_by="self_cpu_time_total",
+                                            row_limit=rows))
+
+
+# --------------------------------------------------------------------------- main
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def parity(models, x) -> dict[str, float]:
+    with torch.inference_mode():
+        outs = {name: m.eval()(x) for name, m in models.items()}
+    return {name: (out - outs["timm"]).abs().max().item()
+            for name, out in outs.items() if name != "timm"}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a short smoke run")
+    ap.add_argument("--profile", action="store_true", help="print profiler tables")
+    ap.add_argument("--rows", type=int, default=20, help="rows of each profiler table")
+    ap.add_argument("--reps", type=int, default=None, help="timed repetitions (>= 10)")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads")
+    ap.add_argument("--only", default=None, help="run the configurations whose "
+                    "preset name contains this text")
+    ap.add_argument("--no-memory", action="store_true", help="skip peak memory")
+    ap.add_argument("--candidate", default=None, help="a .py file with "
+                    "build(cfg) -> nn.Module, timed as a third model")
+    ap.add_argument("--_memory", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args._memory:
+        print(memory_child(*json.loads(args._memory)))
+        return
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        os.environ["SPEED_THREADS"] = str(args.threads)
+    reps = args.reps or (3 if args.quick else 11)
+    target_s = 0.02 if args.quick else 0.25
+    warmup = 1 if args.quick else 3
+
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    threads = torch.get_num_threads()
+    peak = matmul_peak(1024 if args.quick else 2048, 3 if args.quick else 8)
+    print(f"{today}; {cpu_name()}, {threads} threads ({os.cpu_count()} CPUs); "
+          f"torch {torch.__version__}; float32 matmul peak {peak:.0f} GFLOP/s\n")
+
+    rows = []
+    for label, preset, bs in CONFIGS:
+        if args.only and args.only not in preset:
+            continue
+        cfg = PRESETS[preset]
+        if args.quick:
+            bs = min(bs, 8)
+        models = build_models(preset, args.candidate)
+        x, y = batch(preset, bs)
+        diffs = parity(models, x)
+        print(f"{label} (batch {bs}): max |logits - timm's| = "
+              + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()), flush=True)
+        if args.profile:
+            profile(models, x, y, preset, args.rows)
+        fl = flops_per_image(cfg)
+        for mode, make, mult in (("forward", forward_fn, 1), ("train step", train_fn, 3)):
+            fns = {name: make(m, x, y) for name, m in models.items()}
+            sec = interleaved(fns, reps, target_s, warmup)
+            for name in models:
+                mem = (None if args.no_memory else
+                       peak_memory(preset, bs, name, "forward" if mode == "forward"
+                                   else "train", args.candidate))
+                ips = bs / sec[name]
+                gflops = ips * fl * mult / 1e9
+                rows.append(dict(config=label, batch=bs, mode=mode, model=name,
+                                 ips=ips, ratio=sec["timm"] / sec[name],
+                                 gflops=gflops, share=gflops / peak, mem=mem))
+            print(f"  {mode}: " + ", ".join(
+                f"{r['model']} {r['ips']:.1f} img/s ({r['ratio']:.3f}x)"
+                for r in rows[-len(models):]), flush=True)
+
+    print(f"\n| configuration | batch | pass | model | images/s | vs timm | GFLOP/s "
+          f"| of peak | peak memory (MiB) |")
+    print("|---|--:|---|---|--:|--:|--:|--:|--:|")
+    for r in rows:
+        mem = "-" if r["mem"] is None else f"{r['mem']:.0f}"
+        print(f"| {r['config']} | {r['batch']} | {r['mode']} | {r['model']} "
+              f"| {r['ips']:.1f} | {r['ratio']:.3f}x | {r['gflops']:.1f} "
+              f"| {r['share']:.0%} | {mem} |")
+    print(f"\nMeasured {today} on {cpu_name()}, {threads} threads, torch "
+          f"{torch.__version__}; float32 matmul peak {peak:.0f} GFLOP/s; median of "
+          f"{reps} interleaved repetitions.")
+
+
+if __name__ == "__main__":
+    main()

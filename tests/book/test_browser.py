@@ -1,0 +1,90 @@
+"""The built book in a real browser, run by `make test` right after `make book`.
+
+One headless Chromium (tools/browser_test.cjs, playwright-core from tools/node_modules) opens every
+page of _toc.yml in both editions, served over HTTP, and reports per page, after the page's scripts
+have run: script errors and failed or foreign requests, equations not typeset (or raw TeX left),
+images not loaded, a language link that does not lead to the same page in the other edition, and,
+at 390 px width, anything but a code block that scrolls sideways.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+LANGS = ("ko", "en")
+sys.path.insert(0, str(ROOT / "tools"))
+from notebooks import book_pages  # noqa: E402
+
+PAGES = book_pages()
+
+
+def run_browser(root: Path, pages: list[dict]) -> dict:
+    if not os.environ.get("CHROMIUM") and not any(
+            shutil.which(b) for b in ("chromium", "google-chrome", "chromium-browser")):
+        pytest.fail("no Chromium for the browser test: `apt-get install chromium fonts-nanum` (.ci/run does it)")
+    subprocess.run(["bash", str(ROOT / "tools" / "npm_ci.sh")], check=True)
+    run = subprocess.run(["node", str(ROOT / "tools" / "browser_test.cjs"), str(root)], input=json.dumps(pages),
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, f"the browser test did not run:\n{run.stderr}"
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def report():
+    for lang in LANGS:
+        assert (HTML / lang / "nbs" / "index.html").is_file(), "the book is not built: run `make book` first"
+    pages = [{"path": f"{lang}/nbs/{name}.html", "other": f"{other}/nbs/{name}.html"}
+             for lang, other in (("ko", "en"), ("en", "ko")) for name in PAGES]
+    return run_browser(HTML, pages)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_a_browser(report, lang, name):
+    result = report[f"{lang}/nbs/{name}.html"]
+    assert result["problems"] == [], f"{lang}/nbs/{name}.html:\n" + "\n".join(result["problems"])
+
+
+def test_chapters_with_math_were_checked(report):
+    "The check of typeset math ran: the chapters hold equations, and every page has images (logo, figures)."
+    assert sum(r["equations"] for r in report.values()) > 50
+    assert all(r["images"] > 0 for r in report.values())
+
+
+BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<p><a class="vitlit-lang" href="../../ko/nbs/other.html">한국어</a></p>
+<article class="bd-article"><p>An equation left raw: \\[ A = QK^\\top \\]</p>
+<p><span class="math notranslate nohighlight">\\(x\\)</span></p>
+<img src="missing.png" alt="">
+<div style="overflow-x: auto"><div style="width: 900px">a wide table</div></div>
+<div class="highlight"><pre>{code}</pre></div>
+<script>undefined_function();</script>
+<script src="https://cdn.example.org/mathjax.js"></script>
+</article></body></html>
+"""
+
+
+def test_the_browser_test_catches_each_kind_of_problem(tmp_path):
+    "A page with every fault the test looks for, and a clean one: each fault is reported."
+    (tmp_path / "en" / "nbs").mkdir(parents=True)
+    (tmp_path / "en" / "nbs" / "bad.html").write_text(BAD_PAGE.replace("{code}", "x = 1" * 200), encoding="utf-8")
+    (tmp_path / "en" / "nbs" / "good.html").write_text(
+        '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body><a class="vitlit-lang" href="../../ko/nbs/good.html">ko</a>'
+        f'<div class="highlight"><pre style="overflow-x: auto">{"y = 2" * 200}</pre></div></body></html>',
+        encoding="utf-8")
+    found = run_browser(tmp_path, [{"path": "en/nbs/bad.html", "other": "ko/nbs/bad.html"},
+                                   {"path": "en/nbs/good.html", "other": "ko/nbs/good.html"}])
+    problems = "\n".join(found["en/nbs/bad.html"]["problems"])
+    for words in ("raw TeX in the text", "1 of 1 equations not typeset", "image not loaded: missing.png",
+                  "script error", "HTTP 404", "language link leads to ko/nbs/other.html, not ko/nbs/bad.html",
+                  "scrolls sideways at 390px", "loads from another host: https://cdn.example.org/mathjax.js"):
+        assert words in problems, f"{words!r} not reported; got:\n{problems}"
+    assert found["en/nbs/good.html"]["problems"] == []

@@ -1,0 +1,133 @@
+"""vit_lit.checkpoint: safetensors only, round trips, atomic writes, clear
+refusals of missing, truncated, foreign and mismatched files."""
+import json
+import os
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from vit_lit.checkpoint import (check_config, load_checkpoint, load_model,
+                                save_checkpoint)
+from vit_lit.model import ViT, create_vit
+
+TINY = dict(dim=32, depth=1, heads=2, mlp_dim=64)
+
+
+def tiny_model(**overrides):
+    torch.manual_seed(0)
+    return create_vit("vit_digits_patch2_8", **{**TINY, **overrides})
+
+
+def trained_optimizer(model):
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.8, 0.95))
+    for _ in range(2):
+        model(torch.rand(4, 1, 8, 8)).sum().backward()
+        opt.step()
+    return opt
+
+
+def test_file_is_plain_safetensors_with_json_metadata(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "m.safetensors", model, step=7,
+                           history={"train_loss": [1.5]})
+    data = path.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])  # no pickle: a JSON header, raw tensors
+    meta = header["__metadata__"]
+    assert meta["format"] == "vit-lit-checkpoint"
+    assert json.loads(meta["config"]) == model.config
+    assert meta["step"] == "7"
+    assert set(header) - {"__metadata__"} == {
+        f"model.{k}" for k in model.state_dict()}
+
+
+def test_load_model_in_one_line_gives_the_same_logits(tmp_path):
+    model = tiny_model().eval()
+    path = save_checkpoint(tmp_path / "m.safetensors", model)
+    loaded = load_model(path)
+    assert isinstance(loaded, ViT) and not loaded.training
+    assert loaded.config == model.config
+    x = torch.rand(3, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), model(x))
+
+
+def test_optimizer_and_rng_round_trip(tmp_path):
+    model = tiny_model()
+    opt = trained_optimizer(model)
+    torch.manual_seed(123)
+    path = save_checkpoint(tmp_path / "m.safetensors", model, opt, step=2,
+                           training={"total_steps": 10}, rng=True)
+    expected_next = torch.rand(3)
+    state = load_checkpoint(path)
+    assert state.step == 2 and state.training == {"total_steps": 10}
+    torch.set_rng_state(state.rng)
+    assert torch.equal(torch.rand(3), expected_next)
+    other = tiny_model()
+    opt2 = torch.optim.AdamW(other.parameters(), lr=1e-3)
+    opt2.load_state_dict(state.optimizer)
+    a, b = opt.state_dict(), opt2.state_dict()
+    assert a["param_groups"] == b["param_groups"]
+    assert b["param_groups"][0]["betas"] == (0.8, 0.95)
+    for i in a["state"]:
+        for k in ("step", "exp_avg", "exp_avg_sq"):
+            assert torch.equal(a["state"][i][k], b["state"][i][k])
+
+
+def test_an_interrupted_write_leaves_the_old_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "m.safetensors"
+    save_checkpoint(path, tiny_model(), step=1)
+    before = path.read_bytes()
+
+    def crash(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, tiny_model(dim=48), step=2)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint file at"):
+        load_model(tmp_path / "nothing.safetensors")
+
+
+@pytest.mark.parametrize("keep", [5, 100, -10])
+def test_truncated_file(tmp_path, keep):
+    path = save_checkpoint(tmp_path / "m.safetensors", tiny_model())
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(path.read_bytes()[:keep])
+    with pytest.raises(ValueError, match="not a readable checkpoint: it is "
+                       "truncated, damaged, or not a safetensors file"):
+        load_checkpoint(cut)
+
+
+def test_file_that_is_not_safetensors(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("these are not weights\n" * 20)
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load_model(path)
+
+
+def test_safetensors_file_of_another_program(tmp_path):
+    path = tmp_path / "other.safetensors"
+    save_file({"weight": torch.zeros(2, 2)}, path, metadata={"format": "pt"})
+    with pytest.raises(ValueError, match="not a vit-lit checkpoint"):
+        load_checkpoint(path)
+
+
+def test_another_configuration_names_every_difference(tmp_path):
+    path = save_checkpoint(tmp_path / "m.safetensors", tiny_model())
+    other = tiny_model(dim=48, heads=4)
+    with pytest.raises(ValueError, match=r"another configuration \(dim: 32 in "
+                       r"the checkpoint, 48 in the model; heads: 2 in the "
+                       r"checkpoint, 4 in the model\)"):
+        check_config(load_checkpoint(path).config, other.config, path)
+
+
+def test_model_without_config(tmp_path):
+    with pytest.raises(TypeError, match="needs a model with a `config` dict"):
+        save_checkpoint(tmp_path / "m.safetensors", torch.nn.Linear(2, 2))

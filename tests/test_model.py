@@ -1,0 +1,209 @@
+"Tests for vit_lit.model: the whole ViT (guide steps 5-13), presets, trace_shapes, bad input."
+import warnings
+
+import pytest
+import torch
+
+from vit_lit import PRESETS, ViT, create_vit, set_lang, get_lang, trace_shapes
+from vit_lit.attention import attend, split_qkv
+
+SMALL = dict(image_size=8, patch_size=2, num_classes=5, channels=1, dim=16, depth=3, heads=2,
+             mlp_dim=32)
+
+
+def small(**kw) -> ViT:
+    torch.manual_seed(0)
+    return ViT(**{**SMALL, **kw}).eval()
+
+
+def images(b=2, c=1, s=8):
+    return torch.rand(b, c, s, s, generator=torch.Generator().manual_seed(1))
+
+
+def count(vit: ViT) -> int:
+    return sum(p.numel() for p in vit.parameters())
+
+
+def meta(name: str, **kw) -> ViT:
+    with torch.device("meta"):
+        return create_vit(name, **kw)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("vit_tiny_patch16_224", 5_717_416), ("vit_small_patch16_224", 22_050_664),
+    ("vit_base_patch16_224", 86_567_656), ("vit_large_patch16_224", 304_326_632),
+    ("vit_huge_patch14_224", 630_764_800 + 1280 * 1000 + 1000),
+])
+def test_preset_parameter_counts_equal_timm(name, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import timm
+    # timm's huge/14 has no head (num_classes=0); give it the 1,000-class head of ours
+    with torch.device("meta"):
+        reference = timm.create_model(name, num_classes=1000)
+    assert count(meta(name)) == expected == count(reference)
+
+
+@pytest.mark.parametrize("name", [n for n in PRESETS if not n.endswith("_224")])
+def test_small_presets_equal_timm_of_same_config(name):
+    from timm.models.vision_transformer import VisionTransformer
+
+    from vit_lit.convert import timm_config
+    vit = meta(name)
+    with torch.device("meta"):
+        reference = VisionTransformer(**timm_config(vit))
+    assert count(vit) == count(reference)
+    assert {k: v.shape for k, v in vit.state_dict().items()} == \
+        {("embed." + k if k.startswith(("patch_embed", "cls_token", "pos_embed")) else k): v.shape
+         for k, v in reference.state_dict().items()}
+
+
+def test_parameter_count_by_formula():
+    d, n, k, m, p, c, depth = 16, 16, 5, 32, 2, 1, 3
+    embed = d * c * p * p + d + d + (n + 1) * d
+    block = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (m * d + m) + (d * m + d)
+    assert count(small()) == embed + depth * block + 2 * d + (d * k + k)
+
+
+def test_config_records_the_arguments():
+    vit = create_vit("vit_digits_patch2_8", num_classes=3, eps=1e-12)
+    expected = {"channels": 3, "eps": 1e-6, "qkv_bias": True, **PRESETS["vit_digits_patch2_8"],
+                "num_classes": 3, "eps": 1e-12}
+    assert vit.config == expected
+    assert vit.norm.eps == vit.blocks[0].norm1.eps == 1e-12
+
+
+def test_forward_shapes_and_pieces():
+    vit, x = small(), images()
+    with torch.no_grad():
+        features = vit.forward_features(x)
+        assert features.shape == (2, 17, 16)
+        assert vit.forward_head(features, pre_logits=True).shape == (2, 16)
+        logits = vit(x)
+    assert logits.shape == (2, 5)
+    assert torch.equal(logits, vit.head(vit.norm(vit.blocks(vit.embed(x)))[:, 0]))
+
+
+def test_head_reads_only_row_0():
+    vit = small()
+    with torch.no_grad():
+        features = vit.forward_features(images())
+        changed = features.clone()
+        changed[:, 1:] = torch.randn_like(changed[:, 1:]) * 100
+        assert torch.equal(vit.forward_head(changed), vit.forward_head(features))
+        changed[:, 0] += 1
+        assert not torch.allclose(vit.forward_head(changed), vit.forward_head(features))
+
+
+def test_forward_intermediates():
+    vit, x = small(), images()
+    with torch.no_grad():
+        final, hidden = vit.forward_intermediates(x)
+        _, normed = vit.forward_intermediates(x, norm=True)
+        manual, h = [], vit.embed(x)
+        for block in vit.blocks:
+            h = block(h)
+            manual.append(h)
+    assert len(hidden) == 3 and all(a.shape == (2, 17, 16) for a in hidden)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(hidden, manual))
+    assert torch.equal(final, vit.forward_features(x))
+    assert torch.allclose(normed[-1], final) and torch.allclose(normed[0], vit.norm(hidden[0]))
+
+
+def test_attention_maps_are_explicit_and_leave_the_fused_default():
+    vit, x = small(), images()
+    with torch.no_grad():
+        before = vit(x)
+        maps = vit.attention_maps(x)
+        assert len(maps) == 3 and all(m.shape == (2, 2, 17, 17) for m in maps)
+        assert torch.allclose(maps[2].sum(-1), torch.ones(2, 2, 17))
+        # block 0's maps recomputed by hand from its qkv layer
+        q, k, _ = split_qkv(vit.blocks[0].attn.qkv(vit.blocks[0].norm1(vit.embed(x))), 2)
+        assert torch.allclose(maps[0], attend(q, k, k)[1], atol=1e-6)
+        assert all(block.attn.fused for block in vit.blocks)
+        assert torch.equal(vit(x), before)
+
+
+def test_fused_and_explicit_models_agree():
+    fused, explicit = small(), small(fused=False)
+    with torch.no_grad():
+        assert torch.allclose(fused(images()), explicit(images()), atol=1e-5)
+
+
+def test_trace_shapes_digits_preset():
+    torch.manual_seed(0)
+    vit = create_vit("vit_digits_patch2_8", dim=32, heads=4, mlp_dim=48, depth=2)
+    rows = trace_shapes(vit, images(b=3))
+    assert [r.step for r in rows] == ["0–2", "3–4", "5–6", "7", "8–9", "10.1", "10.2–10.3",
+                                      "10.4–10.5", "10.6–10.8", "10.9–10.10", "10.11", "10.12",
+                                      "11", "12", "13"]
+    assert [r.shape for r in rows] == [
+        (3, 1, 8, 8), (3, 16, 4), (3, 16, 32), (3, 17, 32), (3, 17, 32), (3, 4, 17, 8),
+        (3, 4, 17, 17), (3, 4, 17, 8), (3, 17, 32), (3, 17, 32), (3, 17, 48), (3, 17, 32),
+        (3, 17, 32), (3, 32), (3, 10)]
+    assert "2 encoder blocks" in rows[12].name
+    assert not vit.embed.patch_embed._forward_hooks and not vit.head._forward_hooks
+
+
+def test_trace_shapes_speaks_the_readers_language():
+    before = get_lang()
+    try:
+        set_lang("ko")
+        names = [r.name for r in trace_shapes(small(), images())]
+    finally:
+        set_lang(before)
+    assert names[1] == "평탄화한 패치" and names[-1] == "클래스 확률"
+
+
+def test_trace_shapes_needs_a_vit():
+    with pytest.raises(TypeError, match="needs a vit_lit ViT, got Linear"):
+        trace_shapes(torch.nn.Linear(2, 2), images())
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["image_size", "patch_size", "num_classes", "dim", "depth",
+                                  "heads", "mlp_dim", "channels"])
+@pytest.mark.parametrize("value", [0, -2, 2.5, True])
+def test_non_positive_or_non_integer_sizes(name, value):
+    with pytest.raises(ValueError, match=f"ViT needs {name} to be a positive integer, got"):
+        ViT(**{**SMALL, name: value})
+
+
+def test_num_classes_below_one():
+    with pytest.raises(ValueError, match="num_classes to be a positive integer, got 0"):
+        create_vit("vit_digits_patch2_8", num_classes=0)
+
+
+def test_dim_not_divisible_by_heads():
+    with pytest.raises(ValueError, match="dim 16 is not divisible by heads 3; choose heads among "
+                       "the divisors of 16, e.g. 2"):
+        ViT(**{**SMALL, "heads": 3})
+
+
+@pytest.mark.parametrize("eps", [0, -1e-6, "1e-6"])
+def test_bad_eps(eps):
+    with pytest.raises(ValueError, match="eps must be a positive number"):
+        ViT(**{**SMALL, "eps": eps})
+
+
+def test_image_size_not_divisible_by_patch_size():
+    with pytest.raises(ValueError, match="image_size 10 is not divisible by patch_size 4"):
+        ViT(**{**SMALL, "image_size": 10, "patch_size": 4})
+
+
+def test_unknown_preset_lists_the_known_ones():
+    with pytest.raises(ValueError) as info:
+        create_vit("vit_base")
+    assert "unknown preset 'vit_base'" in str(info.value)
+    assert all(name in str(info.value) for name in PRESETS)
+
+
+def test_wrong_channels_and_size():
+    vit = small()
+    with pytest.raises(ValueError, match="built for 1 channels but got 3"):
+        vit(images(c=3))
+    with pytest.raises(ValueError, match="built for 8x8 images but got 16x16"):
+        vit(images(s=16))
+    with pytest.raises(ValueError, match="built for 8x8 images but got 16x16"):
+        vit.attention_maps(images(s=16))

@@ -1,0 +1,209 @@
+"""vit_lit.train: random shifts, the schedule, evaluate, fit (determinism, data
+kinds, time budget, exact resume, bad input)."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from vit_lit.checkpoint import load_checkpoint
+from vit_lit.data import load_digits_split
+from vit_lit.model import create_vit
+from vit_lit.train import evaluate, fit, random_shift, warmup_cosine
+
+TINY = dict(dim=32, depth=1, heads=2, mlp_dim=64)
+FAST = dict(batch_size=64, lr=3e-3, warmup_epochs=1, progress=False,
+            device="cpu")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits_split()
+
+
+def tiny_model(seed=0):
+    torch.manual_seed(seed)
+    return create_vit("vit_digits_patch2_8", **TINY)
+
+
+def test_random_shift_moves_each_image_by_one_offset():
+    torch.manual_seed(0)
+    images = torch.rand(200, 2, 5, 7)
+    out = random_shift(2)(images)
+    assert out.shape == images.shape
+    padded = F.pad(images, (2, 2, 2, 2))
+    seen = set()
+    for i in range(len(images)):
+        hits = [(dy, dx) for dy in range(5) for dx in range(5)
+                if torch.equal(padded[i, :, dy:dy + 5, dx:dx + 7], out[i])]
+        assert len(hits) == 1
+        seen.add(hits[0])
+    assert len(seen) == 25  # every offset in [-2, 2]^2 occurs
+
+
+def test_random_shift_by_hand():
+    image = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    torch.manual_seed(0)
+    out = random_shift(1)(image.expand(64, 1, 3, 3))
+    # moving down by one pixel: a zero row on top, the first two rows below
+    down = torch.tensor([[0.0, 0, 0], [1, 2, 3], [4, 5, 6]])
+    assert any(torch.equal(o[0], down) for o in out)
+    assert torch.equal(random_shift(0)(image), image)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "1"])
+def test_random_shift_bad_max_shift(bad):
+    with pytest.raises(ValueError, match="max_shift"):
+        random_shift(bad)
+
+
+def test_random_shift_bad_batch():
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\), got \(1, 8, 8\)"):
+        random_shift(1)(torch.zeros(1, 8, 8))
+
+
+def test_warmup_cosine_by_hand():
+    assert warmup_cosine(0, 100, 10) == pytest.approx(0.1)
+    assert warmup_cosine(9, 100, 10) == pytest.approx(1.0)
+    assert warmup_cosine(10, 100, 10) == pytest.approx(1.0)
+    assert warmup_cosine(55, 100, 10) == pytest.approx(0.5)
+    assert warmup_cosine(100, 100, 10) == pytest.approx(0.0)
+    assert warmup_cosine(40, None, 10) == 1.0
+    assert warmup_cosine(25, 100, 0) == pytest.approx(
+        0.5 * (1 + math.cos(math.pi * 0.25)))
+
+
+class Fixed(nn.Module):
+    "Logits that depend only on the first pixel: class = round(pixel)."
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return F.one_hot(x[:, 0, 0, 0].round().long(), 3).float() * 2 + self.w
+
+
+def test_evaluate_by_hand():
+    images = torch.zeros(5, 1, 2, 2)
+    images[:, 0, 0, 0] = torch.tensor([0.0, 1, 2, 2, 1])
+    labels = torch.tensor([0, 1, 2, 0, 0])
+    out = evaluate(Fixed(), (images, labels), batch_size=2)
+    assert out["accuracy"] == pytest.approx(3 / 5)
+    right = -math.log(math.exp(2) / (math.exp(2) + 2))
+    wrong = -math.log(1 / (math.exp(2) + 2))
+    assert out["loss"] == pytest.approx((3 * right + 2 * wrong) / 5)
+    assert out["predictions"].tolist() == [0, 1, 2, 2, 1]
+    assert out["labels"].tolist() == labels.tolist()
+
+
+def test_evaluate_restores_training_mode(digits):
+    model = tiny_model().train()
+    evaluate(model, (digits.x_test, digits.y_test))
+    assert model.training
+
+
+def test_fit_is_deterministic_and_learns(digits):
+    data = (digits.x_train, digits.y_train)
+    runs = [fit(tiny_model(), data, epochs=6, seed=1, **FAST,
+                eval_data=(digits.x_test, digits.y_test),
+                augment=random_shift(1)) for _ in range(2)]
+    a, b = runs
+    assert a == {**b, "seconds": a["seconds"]}
+    assert set(a) == {"epoch", "train_loss", "train_accuracy", "eval_loss",
+                      "eval_accuracy", "lr", "seconds"}
+    assert a["epoch"] == [1, 2, 3, 4, 5, 6]
+    assert a["train_loss"][-1] < a["train_loss"][0] - 0.05
+    assert a["eval_accuracy"][-1] > a["eval_accuracy"][0]
+    assert a["lr"][0] == pytest.approx(3e-3)           # end of the warm-up
+    assert 0 < a["lr"][-1] < 1e-5  # the last step, at the end of the cosine
+
+
+def test_fit_data_kinds_agree(digits):
+    x, y = digits.x_train[:300], digits.y_train[:300]
+    kw = dict(epochs=1, seed=3, **FAST)
+    tup = fit(tiny_model(), (x, y), **kw)
+    ds = fit(tiny_model(), TensorDataset(x, y), **kw)
+    assert tup["train_loss"] == ds["train_loss"]
+    loader = DataLoader(TensorDataset(x, y), batch_size=50, shuffle=True)
+    hist = fit(tiny_model(), loader, **kw)
+    assert len(hist["train_loss"]) == 1 and math.isfinite(hist["train_loss"][0])
+
+
+def test_fit_time_budget(digits):
+    import time
+    start = time.perf_counter()
+    hist = fit(tiny_model(), (digits.x_train[:256], digits.y_train[:256]),
+               time_budget=3, **FAST)
+    took = time.perf_counter() - start
+    assert len(hist["epoch"]) >= 1
+    assert hist["seconds"][-1] >= 3 or hist["lr"][-1] < 1e-3
+    assert took < 3 + 60  # stops (generous: the machine may be busy)
+
+
+def test_resume_gives_the_losses_of_an_uninterrupted_run(digits, tmp_path):
+    data = (digits.x_train[:400], digits.y_train[:400])
+    kw = dict(epochs=4, seed=5, **FAST)
+    whole = tiny_model()
+    full = fit(whole, data, augment=random_shift(1),
+               checkpoint=tmp_path / "full.safetensors", **kw)
+
+    shift, calls = random_shift(1), [0]
+
+    def crash_after_15_steps(images):  # 7 steps an epoch: dies in epoch 3
+        calls[0] += 1
+        if calls[0] > 15:
+            raise KeyboardInterrupt
+        return shift(images)
+
+    path = tmp_path / "run.safetensors"
+    with pytest.raises(KeyboardInterrupt):
+        fit(tiny_model(), data, augment=crash_after_15_steps, checkpoint=path,
+            **kw)
+    assert load_checkpoint(path).step == 14  # saved after epoch 2
+    resumed_model = tiny_model(seed=99)  # any weights: the checkpoint's win
+    resumed = fit(resumed_model, data, augment=random_shift(1), resume=path,
+                  **kw)
+    assert resumed["train_loss"] == full["train_loss"]
+    assert resumed["epoch"] == [1, 2, 3, 4]
+    for (name, p), q in zip(whole.state_dict().items(),
+                            resumed_model.state_dict().values()):
+        assert torch.equal(p, q), name
+
+
+def test_resume_refuses_another_configuration(digits, tmp_path):
+    path = tmp_path / "a.safetensors"
+    data = (digits.x_train[:64], digits.y_train[:64])
+    fit(tiny_model(), data, epochs=1, checkpoint=path, **FAST)
+    other = create_vit("vit_digits_patch2_8", **{**TINY, "depth": 2})
+    with pytest.raises(ValueError, match="another configuration.*depth: 1 in "
+                       "the checkpoint, 2 in the model"):
+        fit(other, data, epochs=2, resume=path, **FAST)
+
+
+def test_fit_bad_arguments(digits):
+    data = (digits.x_train[:10], digits.y_train[:10])
+    with pytest.raises(ValueError, match="exactly one of epochs or time_budget"):
+        fit(tiny_model(), data, **FAST)
+    with pytest.raises(ValueError, match="exactly one of epochs or time_budget"):
+        fit(tiny_model(), data, epochs=1, time_budget=5, **FAST)
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        fit(tiny_model(), data, epochs=0, **FAST)
+    with pytest.raises(ValueError, match="time_budget must be a positive"):
+        fit(tiny_model(), data, time_budget=-1, **FAST)
+    with pytest.raises(ValueError, match="10 images but 9 labels"):
+        fit(tiny_model(), (data[0], data[1][:9]), epochs=1, **FAST)
+    with pytest.raises(ValueError, match="labels must be a 1-D integer"):
+        fit(tiny_model(), (data[0], data[1].float()), epochs=1, **FAST)
+    with pytest.raises(TypeError, match="train_data must be a Dataset"):
+        fit(tiny_model(), data[0], epochs=1, **FAST)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_fit_on_cuda_with_bf16(digits):
+    model = tiny_model()
+    hist = fit(model, (digits.x_train, digits.y_train), epochs=2, amp=True,
+               **{**FAST, "device": "cuda"})
+    assert next(model.parameters()).is_cuda
+    assert all(math.isfinite(v) for v in hist["train_loss"])

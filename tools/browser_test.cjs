@@ -1,0 +1,153 @@
+// The built book in a real browser: headless Chromium (the system's, driven by playwright-core)
+// opens every page it is given, after the page's scripts have run, and reports what a reader
+// would meet. tests/book/test_browser.py runs it over every page of _toc.yml in both editions.
+//
+//   node tools/browser_test.cjs HTML_ROOT < pages.json > report.json
+//
+// pages.json: [{"path": "ko/nbs/06_scores.html", "other": "en/nbs/06_scores.html"}, ...]
+// report.json: {"ko/nbs/06_scores.html": {"problems": [...], "equations": 12, "images": 5}, ...}
+//
+// The pages are served over HTTP from 127.0.0.1 (as GitHub Pages would serve them); a request to
+// any other host is refused and reported. Per page, at 1280 px and then at 390 px width:
+// - no script error (uncaught exception, console error) and no failed request (4xx, refused);
+// - every equation typeset by MathJax: each .math element holds an mjx-container, no TeX error,
+//   and no raw \[, \( or $$ left in the text (code blocks aside);
+// - every <img> loaded (naturalWidth > 0);
+// - the language link (a.vitlit-lang) leads to the same page in the other edition;
+// - at 390 px nothing but code blocks (input cells, text outputs) scrolls sideways, and the page
+//   itself is no wider than the screen.
+// Chromium: $CHROMIUM, else the first of chromium, google-chrome, chromium-browser on the PATH.
+const fs = require("fs");
+const http = require("http");
+const path = require("path");
+const { execFileSync } = require("child_process");
+const { chromium } = require("playwright-core");
+
+const MIME = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
+  ".png": "image/png", ".svg": "image/svg+xml", ".woff": "font/woff", ".woff2": "font/woff2",
+  ".ttf": "font/ttf", ".json": "application/json", ".ico": "image/x-icon", ".txt": "text/plain",
+  ".ipynb": "application/json", ".map": "application/json",
+};
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+// Sideways scrolling is expected in code: input cells (div.highlight) and text outputs (pre).
+const SCROLL_OK = "div.highlight, pre";
+const WORKERS = 3;
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const name of ["/usr/bin/chromium", "chromium", "google-chrome", "chromium-browser"]) {
+    try {
+      return name.startsWith("/") ? (fs.accessSync(name, fs.constants.X_OK), name)
+        : execFileSync("which", [name]).toString().trim();
+    } catch (e) { /* next */ }
+  }
+  throw new Error("no Chromium found: install it (`apt-get install chromium fonts-nanum`) or set CHROMIUM");
+}
+
+function serve(root) {
+  const server = http.createServer((req, res) => {
+    let file = path.join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (!file.startsWith(root)) file = "/nonexistent";
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    fs.readFile(file, (err, data) => {
+      if (err) { res.writeHead(404); res.end("not found"); return; }
+      res.writeHead(200, { "Content-Type": MIME[path.extname(file)] || "application/octet-stream" });
+      res.end(data);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// Runs in the page: equations, raw TeX, images.
+async function checkContent() {
+  const out = [];
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  const maths = [...document.querySelectorAll(".math")];
+  const bare = maths.filter((m) => !m.querySelector("mjx-container"));
+  if (bare.length) out.push(`${bare.length} of ${maths.length} equations not typeset, first: ${bare[0].textContent.trim().slice(0, 60)}`);
+  for (const e of document.querySelectorAll("mjx-merror")) out.push(`TeX error: ${e.getAttribute("data-mjx-error") || e.textContent}`);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const skip = "pre, code, script, style, textarea, mjx-container, div.highlight";
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const m = n.textContent.match(/\\\[|\\\(|\$\$/);
+    if (m && !n.parentElement.closest(skip)) out.push(`raw TeX in the text: ...${n.textContent.slice(Math.max(0, m.index - 20), m.index + 40).trim()}...`);
+  }
+  const imgs = [...document.images];
+  for (const img of imgs) img.loading = "eager";
+  await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((r) => { img.onload = img.onerror = r; }))));
+  for (const img of imgs) if (!img.naturalWidth) out.push(`image not loaded: ${img.getAttribute("src")}`);
+  const link = document.querySelector("a.vitlit-lang");
+  return { problems: out, equations: maths.length, images: imgs.length, langHref: link ? link.href : null };
+}
+
+// Runs in the page at phone width: what scrolls sideways, and is the page wider than the screen.
+function checkWidth(scrollOk) {
+  const out = [];
+  const vw = document.documentElement.clientWidth;
+  const visible = (el) => { const s = getComputedStyle(el); return s.display !== "none" && s.visibility !== "hidden"; };
+  const describe = (el) => `<${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? ` class="${el.className.trim().slice(0, 60)}"` : ""}> "${(el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 50)}"`;
+  for (const el of document.body.querySelectorAll("*")) {
+    const s = getComputedStyle(el);
+    if (!/auto|scroll/.test(s.overflowX) || el.scrollWidth <= el.clientWidth + 1 || !el.clientWidth || !visible(el)) continue;
+    if (!el.matches(scrollOk) && !el.closest(scrollOk)) out.push(`scrolls sideways at ${vw}px: ${describe(el)} (${el.scrollWidth}px in ${el.clientWidth}px)`);
+  }
+  const width = document.documentElement.scrollWidth;
+  if (width > vw + 1) {
+    const wide = [...document.body.querySelectorAll("*")].filter((el) => el.getBoundingClientRect().right > vw + 1 && visible(el)
+      && !el.closest(scrollOk) && ![...el.children].some((c) => c.getBoundingClientRect().right > vw + 1));
+    out.push(`the page is ${width}px wide at ${vw}px; too wide: ${wide.slice(0, 3).map(describe).join("; ") || "?"}`);
+  }
+  return out;
+}
+
+async function checkPage(context, base, rel, other) {
+  const problems = [];
+  const foreign = [];
+  const page = await context.newPage();
+  await page.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === "127.0.0.1" || !/^https?:$/.test(url.protocol)) return route.continue();
+    foreign.push(url.href);
+    return route.abort();
+  });
+  page.on("pageerror", (e) => problems.push(`script error: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url().replace(base, "")}`); });
+  page.on("requestfailed", (r) => { if (r.url().startsWith(base)) problems.push(`request failed: ${r.url().replace(base, "")} (${r.failure().errorText})`); });
+  let result = { problems: [], equations: 0, images: 0 };
+  try {
+    await page.goto(base + rel, { waitUntil: "load", timeout: 60000 });
+    result = await Promise.race([page.evaluate(checkContent),
+      new Promise((_, no) => setTimeout(() => no(new Error("the page's checks took over 30 s")), 30000).unref())]);
+    if (other && result.langHref !== base + other) problems.push(`language link leads to ${result.langHref && result.langHref.replace(base, "")}, not ${other}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    problems.push(...(await page.evaluate(checkWidth, SCROLL_OK)));
+  } catch (e) {
+    problems.push(`could not check the page: ${e.message.split("\n")[0]}`);
+  }
+  problems.push(...result.problems, ...foreign.map((u) => `loads from another host: ${u}`));
+  await page.close();
+  return { problems, equations: result.equations, images: result.images };
+}
+
+(async () => {
+  const root = path.resolve(process.argv[2] || "_build/html");
+  const pages = JSON.parse(fs.readFileSync(0, "utf8"));
+  const server = await serve(root);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: FLAGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const report = {};
+  const queue = [...pages];
+  const worker = async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) report[p.path] = await checkPage(context, base, p.path, p.other);
+  };
+  await Promise.all(Array.from({ length: WORKERS }, worker));  // a few tabs at once, one browser
+  await browser.close();
+  server.close();
+  const ordered = Object.fromEntries(pages.map((p) => [p.path, report[p.path]]));
+  process.stdout.write(JSON.stringify(ordered, null, 1) + "\n");
+})().catch((e) => { console.error(e); process.exit(1); });
