@@ -62,7 +62,7 @@ def test_train_eval_predict(trained, tmp_path):
     ckpt, out = trained
     trained_acc = re.search(r"test accuracy (\d+\.\d\d)%", out).group(1)
     state = load_checkpoint(ckpt)
-    assert state.config["num_classes"] == 10 and state.step == 12
+    assert state.config["num_classes"] == 10 and state.step == 23  # 1437 / 64
     assert state.training["classes"] == [str(i) for i in range(10)]
 
     run = vit_lit("eval", ckpt)

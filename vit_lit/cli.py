@@ -135,7 +135,9 @@ def _train(args) -> None:
                   else None, device=args.device, amp=args.amp,
                   progress=not args.quiet, seed=args.seed,
                   checkpoint=args.out, resume=args.resume)
-    done = f"{history['epoch'][-1]} epochs, {history['seconds'][-1]:.0f} s"
+    epochs = history["epoch"][-1]
+    done = (f"{epochs} epoch{'s' if epochs != 1 else ''}, "
+            f"{history['seconds'][-1]:.0f} s")
     if test is not None:
         print(f"test accuracy {history['eval_accuracy'][-1]:.2%} ({done}); "
               f"saved {args.out}")
@@ -214,10 +216,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="train for this many seconds")
     p.add_argument("--out", required=True, help="checkpoint file to write")
     p.add_argument("--resume", help="continue from this checkpoint")
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
-    p.add_argument("--shift", type=int, default=1,
-                   help="random shifts of up to this many pixels (0: none)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
+    p.add_argument("--shift", type=int, default=0,
+                   help="random shifts of up to this many pixels (default 0: "
+                   "none; on the digits they slow training down)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -199,8 +199,8 @@ def _check_run(epochs, time_budget) -> None:
 
 # %% ../nbs/93_train.ipynb #b9f51598
 def fit(model: nn.Module, train_data, *, eval_data=None, epochs: int | None = None,
-        time_budget: float | None = None, batch_size: int = 128,
-        lr: float = 2e-3, weight_decay: float = 0.05,
+        time_budget: float | None = None, batch_size: int = 64,
+        lr: float = 3e-3, weight_decay: float = 0.05,
         warmup_epochs: float = 3.0, label_smoothing: float = 0.1,
         augment: Callable | None = None, device=None, amp: bool = False,
         progress: bool = True, seed: int = 0, checkpoint=None,
