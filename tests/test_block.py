@@ -194,3 +194,19 @@ def test_bad_tokens(module, x, words):
     with pytest.raises(ValueError) as e:
         module()(x)
     assert all(w in str(e.value) for w in words), str(e.value)
+
+
+@pytest.mark.parametrize("dim, heads, n, bias", [(32, 4, 7, True), (24, 1, 2, False),
+                                                  (48, 3, 17, True)])
+def test_forward_cls_is_row_0_of_forward(dim, heads, n, bias):
+    torch.manual_seed(0)
+    block = randomise(Block(dim, heads, qkv_bias=bias)).eval()
+    x = tokens(b=3, n=n, d=dim)
+    out = block.forward_cls(x)
+    assert out.shape == (3, 1, dim)
+    torch.testing.assert_close(out, block(x)[:, :1], atol=1e-5, rtol=0)
+
+
+def test_forward_cls_checks_its_input():
+    with pytest.raises(ValueError, match="width dim=32"):
+        Block(32, 4).forward_cls(torch.randn(1, 5, 16))

@@ -81,7 +81,8 @@ def test_forward_shapes_and_pieces():
         assert vit.forward_head(features, pre_logits=True).shape == (2, 16)
         logits = vit(x)
     assert logits.shape == (2, 5)
-    assert torch.equal(logits, vit.head(vit.norm(vit.blocks(vit.embed(x)))[:, 0]))
+    torch.testing.assert_close(logits, vit.head(vit.norm(vit.blocks(vit.embed(x)))[:, 0]),
+                               atol=1e-6, rtol=0)
 
 
 def test_head_reads_only_row_0():
@@ -207,3 +208,25 @@ def test_wrong_channels_and_size():
         vit(images(s=16))
     with pytest.raises(ValueError, match="built for 8x8 images but got 16x16"):
         vit.attention_maps(images(s=16))
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+def test_forward_skips_rows_the_head_never_reads_with_the_same_logits_and_grads(depth):
+    "forward() computes only the CLS row in the last block: same logits and gradients as timm."
+    from timm.models.vision_transformer import VisionTransformer
+    from vit_lit import to_timm
+    from vit_lit.convert import timm_config
+
+    vit = small(depth=depth)
+    x = images(b=4)
+    torch.testing.assert_close(vit(x), vit.forward_head(vit.forward_features(x)),
+                               atol=1e-6, rtol=0)
+    ref = VisionTransformer(**timm_config(vit)).eval()
+    ref.load_state_dict(to_timm(vit))
+    target = torch.arange(4) % SMALL["num_classes"]
+    for model in (vit, ref):
+        torch.nn.functional.cross_entropy(model(x), target).backward()
+    ref_params = dict(ref.named_parameters())
+    for name, p in vit.named_parameters():
+        other = ref_params[name.removeprefix("embed.")]
+        torch.testing.assert_close(p.grad, other.grad, atol=1e-5, rtol=0, msg=name)

@@ -133,6 +133,20 @@ class Attention(nn.Module):
         out = self.proj(rearrange(context, "b h n d -> b n (h d)"))
         return (out, weights) if return_attention else out
 
+    def forward_cls(self, x: torch.Tensor) -> torch.Tensor:
+        """Row 0 of `forward(x)` only: (B, N, dim) -> (B, 1, dim). The keys
+        and values need every token; the query and all after it only the
+        CLS row. `ViT.forward` uses it in the last block."""
+        b, n, d = x.shape
+        w, bias = self.qkv.weight, self.qkv.bias
+        q = F.linear(x[:, :1], w[:d], None if bias is None else bias[:d])
+        kv = F.linear(x, w[d:], None if bias is None else bias[d:])
+        k, v = kv.reshape(b, n, 2, self.num_heads, self.head_dim) \
+            .permute(2, 0, 3, 1, 4).unbind(0)
+        q = q.reshape(b, 1, self.num_heads, self.head_dim).transpose(1, 2)
+        context = F.scaled_dot_product_attention(q, k, v)
+        return self.proj(context.transpose(1, 2).reshape(b, 1, d))
+
     def extra_repr(self) -> str:
         return (f"num_heads={self.num_heads}, head_dim={self.head_dim}, "
                 f"fused={self.fused}")

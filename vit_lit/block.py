@@ -97,6 +97,14 @@ class Block(nn.Module):
         x = x + self.attn(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
+    def forward_cls(self, x: torch.Tensor) -> torch.Tensor:
+        """Row 0 of `forward(x)` only: (B, N, dim) -> (B, 1, dim). Every
+        token still gives its key and value; `ViT.forward` uses it in the
+        last block, whose other rows the classifier never reads."""
+        _check_tokens(x, self.dim, "Block")
+        x = x[:, :1] + self.attn.forward_cls(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
 
 def _check_heads(dim: int, heads) -> None:
     "Fail with a clear message unless `heads` is a positive divisor of `dim`."

@@ -48,8 +48,15 @@ class ViT(nn.Module):
         return x if pre_logits else self.head(x)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        "Images (B, C, H, W) -> logits (B, num_classes)."
-        return self.forward_head(self.forward_features(images))
+        """Images (B, C, H, W) -> logits (B, num_classes). The head reads
+        only the CLS row, so the last block computes only that row (from
+        every token's keys and values), and the final norm only it: the
+        same logits as `forward_head(forward_features(images))`, less work."""
+        *first, last = self.blocks
+        x = self.embed(images)
+        for block in first:
+            x = block(x)
+        return self.head(self.norm(last.forward_cls(x)[:, 0]))
 
     def forward_intermediates(
             self, images: torch.Tensor, norm: bool = False,
@@ -162,8 +169,8 @@ def _record(model: ViT, images: torch.Tensor) -> dict[str, torch.Tensor]:
     handles = [module.register_forward_hook(keep(name, output))
                for name, (module, output) in watch.items()]
     try:
-        with torch.no_grad():
-            model(images)
+        with torch.no_grad():  # the full path: every block sees every row
+            model.forward_head(model.forward_features(images))
     finally:
         for handle in handles:
             handle.remove()
