@@ -1,0 +1,13 @@
+import time, torch, sys
+from vit_lit.model import create_vit
+from vit_lit.data import load_digits_split
+from vit_lit.train import fit, evaluate, random_shift
+d = load_digits_split()
+torch.manual_seed(0)
+m = create_vit("vit_digits_patch2_8")
+E=int(sys.argv[1])
+t=time.perf_counter(); c=time.process_time()
+h = fit(m, (d.x_train, d.y_train), eval_data=(d.x_test,d.y_test), epochs=E, augment=random_shift(1), progress=False)
+print(time.perf_counter()-t, time.process_time()-c)
+print([round(a,3) for a in h["eval_accuracy"]])
+print([round(a,2) for a in h["seconds"]])
