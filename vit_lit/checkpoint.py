@@ -126,9 +126,10 @@ def load_checkpoint(path) -> Checkpoint:
             f"damaged, or not a safetensors file ({e}); train it again or pick "
             "another file") from None
     if meta.get("format") != FORMAT:
-        raise ValueError(f"{str(path)!r} is a safetensors file but not a vit-lit "
-                         f"checkpoint (its metadata has no format={FORMAT!r}); "
-                         "pass a file written by save_checkpoint or vit-lit train")
+        raise ValueError(f"{str(path)!r} is a safetensors file but not a "
+                         "vit-lit checkpoint (its metadata has no "
+                         f"format={FORMAT!r}); pass a file written by "
+                         "save_checkpoint or vit-lit train")
     if meta.get("version") != VERSION:
         raise ValueError(f"{str(path)!r} is a vit-lit checkpoint of version "
                          f"{meta.get('version')!r}; this vit_lit reads version "
@@ -157,8 +158,9 @@ def check_config(saved: dict, config: dict | None, path) -> None:
             "in the model" for k in sorted(set(saved) | set(config))
             if saved.get(k) != config.get(k)]
     raise ValueError(f"checkpoint {str(path)!r} was made for another "
-                     "configuration (" + "; ".join(diff) + "); build the model "
-                     "as ViT(**load_checkpoint(path).config), or use load_model")
+                     "configuration (" + "; ".join(diff) + "); build the "
+                     "model as ViT(**load_checkpoint(path).config), or use "
+                     "load_model")
 
 
 def load_model(path, device=None) -> ViT:

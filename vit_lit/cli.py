@@ -28,7 +28,8 @@ def read_image(path) -> torch.Tensor:
     from PIL import Image, UnidentifiedImageError
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no image file at {str(path)!r}; check the path")
+        raise FileNotFoundError(f"no image file at {str(path)!r}; "
+                                "check the path")
     try:
         with Image.open(path) as image:
             grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
@@ -80,7 +81,8 @@ def _read_folder(folder: Path) -> TensorDataset:
     for (f, _), image in zip(files, images):
         if image.shape != first:
             raise ValueError(
-                f"{str(f)!r} is {_describe(image.shape[0], tuple(image.shape[1:]))}"
+                f"{str(f)!r} is "
+                f"{_describe(image.shape[0], tuple(image.shape[1:]))}"
                 f" but {str(files[0][0])!r} is "
                 f"{_describe(first[0], tuple(first[1:]))}; all images of a "
                 "folder must share one size and channel count")
@@ -114,7 +116,8 @@ def load_dataset(name: str, *, download: bool = False, root="data"):
     folder = Path(name)
     if not folder.is_dir():
         raise ValueError(f"unknown dataset {name!r}; use digits, cifar10, or "
-                         "the path of an image folder (one subfolder per class)")
+                         "the path of an image folder (one subfolder per "
+                         "class)")
     if (folder / "train").is_dir() and (folder / "test").is_dir():
         return _read_folder(folder / "train"), _read_folder(folder / "test")
     return _read_folder(folder), None
@@ -154,8 +157,9 @@ def _eval(args) -> None:
     check_image(data.tensors[0][0], model.config,
                 f"each image of {args.dataset!r}")
     if len(data.classes) != model.config["num_classes"]:
-        raise ValueError(f"{args.dataset!r} has {len(data.classes)} classes but "
-                         f"the model predicts {model.config['num_classes']}; "
+        raise ValueError(f"{args.dataset!r} has {len(data.classes)} classes "
+                         "but the model predicts "
+                         f"{model.config['num_classes']}; "
                          "evaluate it on the dataset it was trained for")
     result = evaluate(model, data)
     right = int((result["predictions"] == result["labels"]).sum())
@@ -181,7 +185,8 @@ def _predict(args) -> None:
     for name, p in zip(args.images, probs):
         top = p.topk(k)
         shown = ", ".join(f"{classes[i]} {v:.1%}"
-                          for v, i in zip(top.values.tolist(), top.indices.tolist()))
+                          for v, i in zip(top.values.tolist(),
+                                          top.indices.tolist()))
         print(f"{name}: {shown}")
 
 # %% ../nbs/95_cli.ipynb #278184e4

@@ -25,7 +25,8 @@ from .checkpoint import check_config, load_checkpoint, save_checkpoint
 def random_shift(max_shift: int = 1) -> Callable[[torch.Tensor], torch.Tensor]:
     """An augmentation: a function that moves each image of a batch (B, C, H, W)
     by its own random offset of up to `max_shift` pixels down/up and left/right,
-    filling the uncovered border with zeros. Uses torch's global random state."""
+    filling the uncovered border with zeros.
+    Uses torch's global random state."""
     if isinstance(max_shift, bool) or not isinstance(max_shift, int) \
             or max_shift < 0:
         raise ValueError(f"max_shift must be a whole number of pixels >= 0, "
@@ -35,8 +36,9 @@ def random_shift(max_shift: int = 1) -> Callable[[torch.Tensor], torch.Tensor]:
         if not isinstance(images, torch.Tensor) or images.ndim != 4:
             got = (tuple(images.shape) if isinstance(images, torch.Tensor)
                    else type(images).__name__)
-            raise ValueError(f"random_shift needs a batch (B, C, H, W), got {got}; "
-                             "for one image add a batch axis: image[None]")
+            raise ValueError("random_shift needs a batch (B, C, H, W), "
+                             f"got {got}; for one image add a batch axis: "
+                             "image[None]")
         s, (b, _, h, w) = max_shift, images.shape
         if s == 0:
             return images
@@ -45,13 +47,15 @@ def random_shift(max_shift: int = 1) -> Callable[[torch.Tensor], torch.Tensor]:
         rows = dy + torch.arange(h, device=images.device)      # (B, H)
         cols = dx + torch.arange(w, device=images.device)      # (B, W)
         batch = torch.arange(b, device=images.device)[:, None, None]
-        out = padded[batch, :, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
+        # out: (B, H, W, C)
+        out = padded[batch, :, rows[:, :, None], cols[:, None, :]]
         return out.permute(0, 3, 1, 2).contiguous()
 
     return shift
 
 # %% ../nbs/93_train.ipynb #aabeef88
-def warmup_cosine(step: int, total_steps: int | None, warmup_steps: int) -> float:
+def warmup_cosine(step: int, total_steps: int | None,
+                  warmup_steps: int) -> float:
     """The learning-rate factor at `step` (0-based): a linear rise over
     `warmup_steps`, then half a cosine from 1 down to 0 at `total_steps`.
     With `total_steps=None` (not known yet) the cosine part stays at 1."""
@@ -74,8 +78,9 @@ def _as_data(data, name: str):
             raise ValueError(f"{name}: {len(images)} images but {len(labels)} "
                              "labels; pass one label per image")
         if labels.is_floating_point() or labels.ndim != 1:
-            raise ValueError(f"{name}: labels must be a 1-D integer tensor, got "
-                             f"dtype {labels.dtype} shape {tuple(labels.shape)}")
+            raise ValueError(f"{name}: labels must be a 1-D integer tensor, "
+                             f"got dtype {labels.dtype} shape "
+                             f"{tuple(labels.shape)}")
         return TensorDataset(images, labels.long())
     raise TypeError(f"{name} must be a Dataset of (image, label) pairs, a "
                     "DataLoader, or a tuple (images, labels) of tensors; got "
@@ -104,7 +109,8 @@ def _epoch_batches(data, batch_size: int, *, seed: int, epoch: int,
     batches = list(BatchSampler(sampler, batch_size, drop_last=False))
     todo = batches[skip:]
     if isinstance(dataset, TensorDataset):  # in memory: index whole batches
-        it = (tuple(t[torch.as_tensor(b)] for t in dataset.tensors) for b in todo)
+        it = (tuple(t[torch.as_tensor(b)] for t in dataset.tensors)
+              for b in todo)
         return len(batches), it
     kw = {}
     if isinstance(data, DataLoader):
@@ -126,18 +132,21 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 512,
              device=None) -> dict:
     """Loss (plain cross-entropy) and accuracy of `model` over `data` (a Dataset
     of (image, label) pairs, a DataLoader, or a tuple (images, labels)), with
-    every prediction and label, as a dict: loss, accuracy, predictions, labels."""
+    every prediction and label, as a dict: loss, accuracy, predictions,
+    labels."""
     data = _as_data(data, "data")
     if data is None:
         raise TypeError("evaluate needs data: a Dataset, a DataLoader, or a "
                         "tuple (images, labels)")
     model = _unwrap(model)
-    device = torch.device(device) if device is not None else _model_device(model)
+    device = (torch.device(device) if device is not None
+              else _model_device(model))
     model.to(device)
     was_training = model.training
     model.eval()
     loss, preds, labels = 0.0, [], []
-    _, batches = _epoch_batches(data, batch_size, seed=0, epoch=0, shuffle=False)
+    _, batches = _epoch_batches(data, batch_size, seed=0, epoch=0,
+                                shuffle=False)
     for images, y in batches:
         logits = model(images.to(device)).float()
         y = y.to(device)
@@ -146,7 +155,8 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 512,
         labels.append(y.cpu())
     model.train(was_training)
     if not labels:
-        raise ValueError("evaluate got an empty dataset; pass at least one image")
+        raise ValueError("evaluate got an empty dataset; "
+                         "pass at least one image")
     preds, labels = torch.cat(preds), torch.cat(labels)
     return dict(loss=loss / len(labels),
                 accuracy=(preds == labels).float().mean().item(),
@@ -198,9 +208,9 @@ def _check_run(epochs, time_budget) -> None:
                          f"got {time_budget!r}")
 
 # %% ../nbs/93_train.ipynb #b9f51598
-def fit(model: nn.Module, train_data, *, eval_data=None, epochs: int | None = None,
-        time_budget: float | None = None, batch_size: int = 64,
-        lr: float = 3e-3, weight_decay: float = 0.05,
+def fit(model: nn.Module, train_data, *, eval_data=None,
+        epochs: int | None = None, time_budget: float | None = None,
+        batch_size: int = 64, lr: float = 3e-3, weight_decay: float = 0.05,
         warmup_epochs: float = 3.0, label_smoothing: float = 0.1,
         augment: Callable | None = None, device=None, amp: bool = False,
         progress: bool = True, seed: int = 0, checkpoint=None,
@@ -267,7 +277,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
         total = epochs * spe
     use_amp = amp and device.type == "cuda"
     show = progress and rank == 0
-    bar = (tqdm(total=epochs, initial=step // spe, unit="epoch", disable=not show)
+    bar = (tqdm(total=epochs, initial=step // spe, unit="epoch",
+                disable=not show)
            if epochs is not None else
            tqdm(total=time_budget, initial=min(spent, time_budget), unit="s",
                 disable=not show,
@@ -278,7 +289,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
     while total is None or step < total:
         epoch, skip = divmod(step, spe)
         _, batches = _epoch_batches(train_data, batch_size, seed=seed,
-                                    epoch=epoch, rank=rank, world=world, skip=skip)
+                                    epoch=epoch, rank=rank, world=world,
+                                    skip=skip)
         sums = torch.zeros(3, dtype=torch.float64, device=device)
         for images, labels in batches:
             w = min(warmup, total // 5) if total and time_budget else warmup
@@ -301,7 +313,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
                 sums[1] += (logits.argmax(-1) == labels).sum()
                 sums[2] += len(labels)
             if (time_budget and world == 1 and
-                    time.perf_counter() - start >= time_budget) or step == total:
+                    time.perf_counter() - start >= time_budget) \
+                    or step == total:
                 break
         if world > 1:
             dist.all_reduce(sums)
@@ -309,7 +322,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
         if time_budget:
             done = step - start_step
             left = (time_budget - seconds) / (seconds - spent) * done
-            total = max(step, step + int(left)) if seconds < time_budget else step
+            total = (max(step, step + int(left)) if seconds < time_budget
+                     else step)
             if world > 1:
                 t = torch.tensor([total], device=device)
                 dist.broadcast(t, 0)
@@ -319,7 +333,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
         if eval_data is not None:
             result = evaluate(model, eval_data, device=device)
             model.train()
-            row.update(eval_loss=result["loss"], eval_accuracy=result["accuracy"])
+            row.update(eval_loss=result["loss"],
+                       eval_accuracy=result["accuracy"])
         row["seconds"] = time.perf_counter() - start
         for k in history:
             history[k].append(row[k])
@@ -328,7 +343,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
                 checkpoint, model, optimizer, step=step, history=history,
                 training=dict(seconds=row["seconds"], total_steps=total,
                               seed=seed, batch_size=batch_size,
-                              classes=getattr(_dataset(train_data), "classes", None)),
+                              classes=getattr(_dataset(train_data),
+                                              "classes", None)),
                 rng=True)
         post = dict(loss=f"{row['train_loss']:.3f}")
         if eval_data is not None:
