@@ -62,11 +62,11 @@ def main():
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available()
                    else "cpu")
-    p.add_argument("--preset", default="vit_digits_patch2_8")
+    p.add_argument("--preset", default="vit_digits_patch4_8")
     p.add_argument("--lr", type=float, help="override fit's default lr")
     p.add_argument("--batch-size", type=int, help="override fit's batch size")
-    p.add_argument("--shift", type=int, default=0,
-                   help="random shifts of up to this many pixels (default 0)")
+    p.add_argument("--shift", type=float, default=0.5,
+                   help="random shifts of up to this many pixels (default 0.5)")
     p.add_argument("--threads", type=int, help="torch.set_num_threads")
     args = p.parse_args()
     budgets, seeds = (([3], [0]) if args.quick else (args.budgets, args.seeds))

@@ -11,7 +11,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from vit_lit.checkpoint import load_checkpoint
 from vit_lit.data import load_digits_split
 from vit_lit.model import create_vit
-from vit_lit.train import evaluate, fit, random_shift, warmup_cosine
+from vit_lit.train import (evaluate, fit, random_shift, shift_images,
+                            warmup_cosine)
 
 TINY = dict(dim=32, depth=1, heads=2, mlp_dim=64)
 FAST = dict(batch_size=64, lr=3e-3, warmup_epochs=1, progress=False,
@@ -28,32 +29,49 @@ def tiny_model(seed=0):
     return create_vit("vit_digits_patch2_8", **TINY)
 
 
-def test_random_shift_moves_each_image_by_one_offset():
+def test_shift_images_whole_pixels_equal_padding_and_cropping():
     torch.manual_seed(0)
-    images = torch.rand(200, 2, 5, 7)
-    out = random_shift(2)(images)
-    assert out.shape == images.shape
+    images = torch.rand(6, 2, 5, 7)
     padded = F.pad(images, (2, 2, 2, 2))
-    seen = set()
-    for i in range(len(images)):
-        hits = [(dy, dx) for dy in range(5) for dx in range(5)
-                if torch.equal(padded[i, :, dy:dy + 5, dx:dx + 7], out[i])]
-        assert len(hits) == 1
-        seen.add(hits[0])
-    assert len(seen) == 25  # every offset in [-2, 2]^2 occurs
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            offsets = torch.tensor([[float(dy), float(dx)]]).expand(6, 2)
+            out = shift_images(images, offsets)
+            # moving down by dy reads the input dy rows higher
+            want = padded[:, :, 2 - dy:7 - dy, 2 - dx:9 - dx]
+            assert torch.allclose(out, want, atol=1e-6), (dy, dx)
 
 
-def test_random_shift_by_hand():
+def test_shift_images_by_hand():
     image = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    down = shift_images(image, torch.tensor([[1.0, 0.0]]))
+    assert torch.allclose(down[0, 0], torch.tensor(
+        [[0.0, 0, 0], [1, 2, 3], [4, 5, 6]]), atol=1e-6)
+    # half a pixel to the right: each pixel is the mean of itself and its
+    # left neighbour (zero outside the image)
+    half = shift_images(image, torch.tensor([[0.0, 0.5]]))
+    assert torch.allclose(half[0, 0], torch.tensor(
+        [[0.5, 1.5, 2.5], [2.0, 4.5, 5.5], [3.5, 7.5, 8.5]]), atol=1e-6)
+    # a quarter pixel up: 3/4 of the pixel itself, 1/4 of the one below
+    up = shift_images(image, torch.tensor([[-0.25, 0.0]]))
+    want = 0.75 * image[0, 0] + 0.25 * torch.tensor(
+        [[4.0, 5, 6], [7, 8, 9], [0, 0, 0]])
+    assert torch.allclose(up[0, 0], want, atol=1e-6)
+
+
+def test_random_shift_draws_offsets_within_the_bound():
+    images = torch.rand(500, 1, 8, 8)
     torch.manual_seed(0)
-    out = random_shift(1)(image.expand(64, 1, 3, 3))
-    # moving down by one pixel: a zero row on top, the first two rows below
-    down = torch.tensor([[0.0, 0, 0], [1, 2, 3], [4, 5, 6]])
-    assert any(torch.equal(o[0], down) for o in out)
-    assert torch.equal(random_shift(0)(image), image)
+    out = random_shift(0.5)(images)
+    torch.manual_seed(0)
+    offsets = (torch.rand(500, 2) * 2 - 1) * 0.5
+    assert torch.allclose(out, shift_images(images, offsets), atol=1e-6)
+    assert offsets.abs().max() <= 0.5 and offsets.abs().max() > 0.45
+    assert not torch.allclose(out, images)
+    assert torch.equal(random_shift(0)(images), images)
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, True, "1"])
+@pytest.mark.parametrize("bad", [-1, -0.5, math.inf, math.nan, True, "1"])
 def test_random_shift_bad_max_shift(bad):
     with pytest.raises(ValueError, match="max_shift"):
         random_shift(bad)
@@ -62,6 +80,13 @@ def test_random_shift_bad_max_shift(bad):
 def test_random_shift_bad_batch():
     with pytest.raises(ValueError, match=r"\(B, C, H, W\), got \(1, 8, 8\)"):
         random_shift(1)(torch.zeros(1, 8, 8))
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\), got list"):
+        random_shift(1)([1, 2])
+
+
+def test_shift_images_bad_offsets():
+    with pytest.raises(ValueError, match=r"shape \(2, 2\).*got \(2,\)"):
+        shift_images(torch.zeros(2, 1, 8, 8), torch.zeros(2))
 
 
 def test_warmup_cosine_by_hand():

@@ -14,4 +14,5 @@ from .patches import patchify, unpatchify
 from .model import PRESETS, ViT, create_vit, trace_shapes
 from .convert import from_hf, from_timm, to_hf, to_timm
 from .checkpoint import Checkpoint, load_checkpoint, load_model, save_checkpoint
-from .train import evaluate, fit, random_shift, warmup_cosine
+from .train import (evaluate, fit, random_shift, shift_images,
+                            warmup_cosine)

@@ -212,9 +212,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model and save a checkpoint",
                        description="Train a ViT from a preset and save it.")
     data_args(p)
-    p.add_argument("--preset", default="vit_digits_patch2_8",
+    p.add_argument("--preset", default="vit_digits_patch4_8",
                    help="one of: " + ", ".join(PRESETS)
-                   + " (default: vit_digits_patch2_8)")
+                   + " (default: vit_digits_patch4_8)")
     length = p.add_mutually_exclusive_group(required=True)
     length.add_argument("--epochs", type=int, help="number of epochs")
     length.add_argument("--time-budget", type=float, metavar="SECONDS",
@@ -222,10 +222,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="checkpoint file to write")
     p.add_argument("--resume", help="continue from this checkpoint")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
-    p.add_argument("--shift", type=int, default=0,
-                   help="random shifts of up to this many pixels (default 0: "
-                   "none; on the digits they slow training down)")
+    p.add_argument("--lr", type=float, default=1.5e-3,
+                   help="peak learning rate (default 1.5e-3)")
+    p.add_argument("--shift", type=float, default=0.5,
+                   help="random shifts of up to this many pixels, fractions "
+                   "allowed (default 0.5; 0 for none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -122,6 +122,9 @@ PRESETS: dict[str, dict] = {
     "vit_digits_patch2_8": dict(image_size=8, patch_size=2, num_classes=10,
                                 channels=1, dim=64, depth=2, heads=4,
                                 mlp_dim=128),
+    "vit_digits_patch4_8": dict(image_size=8, patch_size=4, num_classes=10,
+                                channels=1, dim=64, depth=4, heads=4,
+                                mlp_dim=128),
     "vit_cifar_patch4_32": dict(image_size=32, patch_size=4, num_classes=10,
                                 dim=192, depth=6, heads=3, mlp_dim=768),
 }
