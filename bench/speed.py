@@ -33,7 +33,8 @@ Peak memory: PyTorch's CPU allocator keeps no statistics, and tracemalloc does
 not see its buffers, so every model runs in a fresh subprocess that builds the
 model, the optimizer and the batch, resets the kernel's high-water mark of its
 resident set (/proc/self/clear_refs), runs 3 calls and reports how far the
-high-water mark (VmHWM) rose above the resident set it started from. A training
+high-water mark (VmHWM) rose above the resident set it started from; the table
+shows the median of 5 such processes. A training
 step's number includes AdamW's state (allocated by the first step).
 """
 from __future__ import annotations
@@ -224,13 +225,20 @@ def memory_child(preset: str, batch_size: int, name: str, mode: str,
     return (_status_kib("VmHWM") - before) / 1024
 
 
-def peak_memory(preset, batch_size, name, mode, candidate) -> float:
+def peak_memory(preset, batch_size, name, mode, candidate, reps: int = 5) -> float:
+    """The median over `reps` fresh processes: one process's number moves by
+    tens of MiB from run to run (the C allocator's arenas and thread pools)."""
     cmd = [sys.executable, __file__, "--_memory",
            json.dumps([preset, batch_size, name, mode, candidate])]
-    for _ in range(2):  # one retry: a module rewritten under us must not end the run
+    found = []
+    for _ in range(reps + 1):  # one retry: a module rewritten under us must not end the run
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode == 0:
-            return float(out.stdout.strip().splitlines()[-1])
+            found.append(float(out.stdout.strip().splitlines()[-1]))
+            if len(found) == reps:
+                return statistics.median(found)
+    if found:
+        return statistics.median(found)
     print(f"peak memory of {name} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
     return None
 
@@ -328,7 +336,8 @@ def main(argv=None):
             for name in models:
                 mem = (None if args.no_memory else
                        peak_memory(preset, bs, name, "forward" if mode == "forward"
-                                   else "train", args.candidate))
+                                   else "train", args.candidate,
+                                   reps=1 if args.quick else 5))
                 ips = bs / sec[name]
                 gflops = ips * fl * mult / 1e9
                 rows.append(dict(config=label, batch=bs, mode=mode, model=name,
