@@ -231,12 +231,12 @@ def peak_memory(preset, batch_size, name, mode, candidate, reps: int = 5) -> flo
     cmd = [sys.executable, __file__, "--_memory",
            json.dumps([preset, batch_size, name, mode, candidate])]
     found = []
-    for _ in range(reps + 1):  # one retry: a module rewritten under us must not end the run
+    for _ in range(reps + 1):  # one spare run: a module rewritten under us must not end the run
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode == 0:
             found.append(float(out.stdout.strip().splitlines()[-1]))
             if len(found) == reps:
-                return statistics.median(found)
+                break
     if found:
         return statistics.median(found)
     print(f"peak memory of {name} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
