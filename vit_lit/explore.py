@@ -318,7 +318,8 @@ def attention_explorer(images, maps: Mapping[str, torch.Tensor], *, patch_size: 
     `images` (B, C, H, W) in [0, 1], grey or RGB; `maps` {label: attention weights (B, N, N)},
     rows are queries, N = (H / patch_size) * (W / patch_size) + 1 with the CLS token first;
     `labels` an optional caption per image (e.g. its class). Labels on screen follow
-    `vit_lit.set_lang` at the time of the call. The same input gives the same HTML, byte for byte."""
+    `vit_lit.set_lang` at the time of the call. The same input gives the same HTML, byte for byte;
+    maps computed in float64 (`model.double()`) give the same HTML on every CPU."""
     images, grid = _check_images(images, patch_size)
     b, c, h, w = images.shape
     maps = _check_maps(maps, b, grid, (h, w), patch_size)
