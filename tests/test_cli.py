@@ -117,8 +117,10 @@ def test_image_folder_and_resume(tmp_path, capsys):
     assert run.returncode == 0, run.stderr
     assert sorted(re.findall(r"(one|seven|zero) ", run.stdout)) == [
         "one", "seven", "zero"]
-    assert "'digits' has 10 classes but the model predicts 3" in error(
-        capsys, "eval", second, "--dataset", "digits")
+    assert ("'digits' has classes '0', '1', '2', '3', '4', '5', '6', '7', "
+            "'8', '9' that the model was not trained on (its classes: one, "
+            "seven, zero)") in error(capsys, "eval", second, "--dataset",
+                                     "digits")
 
 
 def test_errors_of_the_real_process(tmp_path):
@@ -150,7 +152,7 @@ def test_clear_errors(trained, tmp_path, capsys):
         "vit_cifar_patch4_32", "--epochs", "1", "--out",
         tmp_path / "x.safetensors")
     Image.new("L", (16, 16)).save(tmp_path / "big.png")
-    Image.new("RGB", (8, 8)).save(tmp_path / "colour.png")
+    Image.new("RGB", (8, 8), (200, 30, 0)).save(tmp_path / "colour.png")
     assert ("is 16x16 with 1 channel (greyscale), but the model takes images "
             "of 8x8 with 1 channel (greyscale)") in error(
         capsys, "predict", ckpt, tmp_path / "big.png")

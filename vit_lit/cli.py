@@ -5,6 +5,7 @@ __all__ = ['IMAGE_SUFFIXES', 'read_image', 'check_image', 'load_dataset', 'main'
 
 # %% ../nbs/95_cli.ipynb #2f965651
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,9 +23,45 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
                   ".webp")
 
 
-def read_image(path) -> torch.Tensor:
-    """One image file as a float tensor (C, H, W) in [0, 1]: greyscale files
-    give one channel, colour files three (an alpha channel is dropped)."""
+def _pixels(image) -> np.ndarray:
+    """A PIL image as float32 pixels (H, W) or (H, W, 3) in [0, 1]: 8-bit
+    modes are divided by 255, 16-bit ones by 65535, float ones kept."""
+    mode = image.mode
+    if mode == "1":
+        return np.asarray(image, dtype=np.float32)
+    if mode.startswith("I;16"):
+        return np.asarray(image).astype(np.float32) / 65535
+    if mode in ("I", "F"):
+        pixels = np.asarray(image).astype(np.float32)
+        low, high = (float(pixels.min()), float(pixels.max())) \
+            if pixels.size else (0.0, 0.0)
+        if mode == "I":
+            if low < 0 or high > 65535:
+                raise ValueError(f"32-bit integer pixels from {low:g} to "
+                                 f"{high:g}; save it as an 8- or 16-bit image")
+            return pixels / 65535
+        if not (np.isfinite(pixels).all() and low >= 0 and high <= 1):
+            raise ValueError(f"float pixels from {low:g} to {high:g}, "
+                             "outside [0, 1]; scale them to [0, 1] first")
+        return pixels
+    if mode in ("L", "LA", "La"):
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255
+    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255
+
+
+def _is_grey(image: torch.Tensor) -> bool:
+    "Whether the 3 channels of `image` are equal (to 2/255: lossy codecs)."
+    return bool((image - image.mean(0)).abs().max() <= 2 / 255)
+
+
+def read_image(path, channels: int | None = None) -> torch.Tensor:
+    """One image file as a float tensor (C, H, W) in [0, 1], read with PIL:
+    8-bit files are divided by 255, 16-bit ones by 65535, float files (TIFF)
+    must already lie in [0, 1]; an alpha channel is dropped. Greyscale files,
+    and palette files (GIF, PNG) whose colours are all grey, give one channel,
+    colour files three. `channels` asks for a channel count: 3 repeats a grey
+    image, 1 takes a colour file whose channels are equal (a grey WebP or
+    JPEG) as grey; a colour image stays colour, for `check_image` to refuse."""
     from PIL import Image, UnidentifiedImageError
     path = Path(path)
     if not path.is_file():
@@ -32,14 +69,20 @@ def read_image(path) -> torch.Tensor:
                                 "check the path")
     try:
         with Image.open(path) as image:
-            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
-            image = image.convert("L" if grey else "RGB")
-            pixels = np.asarray(image, dtype=np.float32) / 255.0
+            palette = image.mode in ("P", "PA")
+            pixels = _pixels(image)
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"{str(path)!r} is not an image file PIL can read "
                          f"({e}); pass a PNG or JPEG file") from None
+    except ValueError as e:
+        raise ValueError(f"{str(path)!r} has {e}") from None
     tensor = torch.from_numpy(pixels)
-    return tensor[None] if grey else tensor.permute(2, 0, 1)
+    tensor = tensor[None] if tensor.ndim == 2 else tensor.permute(2, 0, 1)
+    if len(tensor) == 3 and (palette or channels == 1) and _is_grey(tensor):
+        tensor = tensor.mean(0, keepdim=True)
+    if channels == 3 and len(tensor) == 1:
+        tensor = tensor.expand(3, -1, -1).clone()
+    return tensor
 
 
 def _describe(channels: int, size) -> str:
@@ -65,41 +108,97 @@ def _classes_dataset(images: torch.Tensor, labels, classes) -> TensorDataset:
     return dataset
 
 
-def _read_folder(folder: Path) -> TensorDataset:
-    "An image folder in torchvision's ImageFolder layout, in memory."
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    files = [(f, i) for i, c in enumerate(classes)
-             for f in sorted((folder / c).iterdir())
-             if f.suffix.lower() in IMAGE_SUFFIXES]
-    if not files:
+def _class_indices(names, classes, where) -> dict[str, int]:
+    """{name: index in `classes`} for the class names of a dataset; a name
+    that `classes` (the training classes) lacks is refused."""
+    unknown = [n for n in names if n not in classes]
+    if unknown:
         raise ValueError(
-            f"no images in {str(folder)!r}; an image folder has one subfolder "
-            "per class with the images inside (torchvision's ImageFolder "
-            "layout), e.g. digits/0/a.png, digits/1/b.png")
-    images = [read_image(f) for f, _ in files]
+            f"{where} has class{'es' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} that the model was not trained "
+            f"on (its classes: {', '.join(map(str, classes))}); use the "
+            "training class names, or remove those classes")
+    return {n: list(classes).index(n) for n in names}
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    return any(p.startswith(".") for p in path.relative_to(folder).parts)
+
+
+def _read_folder(folder: Path, channels: int | None = None,
+                 classes: list | None = None) -> TensorDataset:
+    """An image folder in torchvision's ImageFolder layout, in memory: one
+    subfolder per class (images may sit in nested folders below it). Files
+    without an image suffix and hidden files (macOS `._x.png`) are skipped,
+    a class without images is refused. With `classes` (the training
+    classes), labels are indices into it, found by class name."""
+    from torchvision.datasets import ImageFolder
+
+    class Folder(ImageFolder):
+        def find_classes(self, directory):
+            names = sorted(e.name for e in os.scandir(directory)
+                           if e.is_dir() and not e.name.startswith("."))
+            if not names:
+                raise ValueError(
+                    f"no class folders in {str(folder)!r}; an image folder "
+                    "has one subfolder per class with the images inside "
+                    "(torchvision's ImageFolder layout), e.g. digits/0/a.png,"
+                    " digits/1/b.png")
+            if classes is None:
+                return names, {n: i for i, n in enumerate(names)}
+            return names, _class_indices(names, classes, repr(str(folder)))
+
+    def is_image(path: str) -> bool:
+        path = Path(path)
+        return (path.suffix.lower() in IMAGE_SUFFIXES
+                and not _hidden(path, folder))
+
+    try:
+        data = Folder(str(folder), loader=lambda p: read_image(p, channels),
+                      is_valid_file=is_image)
+    except FileNotFoundError as e:
+        raise ValueError(f"{str(folder)!r}: {str(e).strip()}; put images "
+                         f"({', '.join(IMAGE_SUFFIXES)}) in every class "
+                         "folder or remove the empty ones") from None
+    files = [Path(f) for f, _ in data.samples]
+    images = [data.loader(str(f)) for f in files]
     first = images[0].shape
-    for (f, _), image in zip(files, images):
+    for f, image in zip(files, images):
         if image.shape != first:
             raise ValueError(
                 f"{str(f)!r} is "
                 f"{_describe(image.shape[0], tuple(image.shape[1:]))}"
-                f" but {str(files[0][0])!r} is "
+                f" but {str(files[0])!r} is "
                 f"{_describe(first[0], tuple(first[1:]))}; all images of a "
                 "folder must share one size and channel count")
-    return _classes_dataset(torch.stack(images), [i for _, i in files], classes)
+    return _classes_dataset(torch.stack(images), data.targets,
+                            classes if classes is not None else data.classes)
 
 
-def load_dataset(name: str, *, download: bool = False, root="data"):
+def _renamed(dataset: TensorDataset, classes, where) -> TensorDataset:
+    "`dataset` with its labels as indices into `classes`, found by name."
+    index = _class_indices(dataset.classes, classes, where)
+    new = torch.tensor([index[n] for n in dataset.classes])
+    return _classes_dataset(dataset.tensors[0], new[dataset.tensors[1]],
+                            classes)
+
+
+def load_dataset(name: str, *, download: bool = False, root="data",
+                 channels: int | None = None, classes: list | None = None):
     """(train, test) datasets for the command line: `digits`, `cifar10`
     (through torchvision; fetched only with `download=True`), or the path of
     an image folder (one subfolder per class; with `train/` and `test/`
-    subfolders, those are the two parts, otherwise test is None)."""
+    subfolders, those are the two parts, otherwise test is None). Each part
+    carries `classes`, its class names. The test part's labels are indices
+    into the train part's classes, matched by name; with `classes` given (a
+    checkpoint's), both parts' labels index into it. Folder images are read
+    with `read_image(path, channels)`."""
     if name == "digits":
         d = load_digits_split()
-        classes = [str(i) for i in range(10)]
-        return (_classes_dataset(d.x_train, d.y_train, classes),
-                _classes_dataset(d.x_test, d.y_test, classes))
-    if name == "cifar10":
+        names = [str(i) for i in range(10)]
+        parts = (_classes_dataset(d.x_train, d.y_train, names),
+                 _classes_dataset(d.x_test, d.y_test, names))
+    elif name == "cifar10":
         from torchvision.datasets import CIFAR10
         parts = []
         for train in (True, False):
@@ -112,23 +211,40 @@ def load_dataset(name: str, *, download: bool = False, root="data"):
             images = torch.from_numpy(data.data).permute(0, 3, 1, 2)
             parts.append(_classes_dataset(images.float() / 255, data.targets,
                                           data.classes))
-        return tuple(parts)
-    folder = Path(name)
-    if not folder.is_dir():
-        raise ValueError(f"unknown dataset {name!r}; use digits, cifar10, or "
-                         "the path of an image folder (one subfolder per "
-                         "class)")
-    if (folder / "train").is_dir() and (folder / "test").is_dir():
-        return _read_folder(folder / "train"), _read_folder(folder / "test")
-    return _read_folder(folder), None
+    else:
+        folder = Path(name)
+        if not folder.is_dir():
+            raise ValueError(f"unknown dataset {name!r}; use digits, cifar10, "
+                             "or the path of an image folder (one subfolder "
+                             "per class)")
+        if (folder / "train").is_dir() and (folder / "test").is_dir():
+            train = _read_folder(folder / "train", channels, classes)
+            return train, _read_folder(folder / "test", channels,
+                                       train.classes)
+        return _read_folder(folder, channels, classes), None
+    if classes is not None:
+        parts = [_renamed(p, classes, repr(name)) for p in parts]
+    return tuple(parts)
 
 # %% ../nbs/95_cli.ipynb #706dd5bf
 def _train(args) -> None:
+    state = load_checkpoint(args.resume) if args.resume else None
+    if state is not None:
+        config, classes = state.config, state.training.get("classes")
+    else:
+        with torch.device("meta"):  # the preset's sizes, checked, no memory
+            config, classes = create_vit(args.preset).config, None
     train, test = load_dataset(args.dataset, download=args.download,
-                               root=args.data_dir)
+                               root=args.data_dir,
+                               channels=config["channels"], classes=classes)
     images = train.tensors[0]
-    if args.resume:
-        model = ViT(**load_checkpoint(args.resume).config)
+    if state is not None:
+        if len(train.classes) > config["num_classes"]:
+            raise ValueError(
+                f"{args.dataset!r} has {len(train.classes)} classes but the "
+                f"checkpoint {args.resume!r} predicts {config['num_classes']};"
+                " resume on the dataset it was trained on")
+        model = ViT(**config)
     else:
         model = create_vit(args.preset, num_classes=len(train.classes))
     check_image(images[0], model.config, f"each image of {args.dataset!r}")
@@ -150,13 +266,17 @@ def _train(args) -> None:
 
 
 def _eval(args) -> None:
+    state = load_checkpoint(args.checkpoint)
     model = load_model(args.checkpoint, device=args.device)
+    classes = state.training.get("classes")
     train, test = load_dataset(args.dataset, download=args.download,
-                               root=args.data_dir)
+                               root=args.data_dir,
+                               channels=model.config["channels"],
+                               classes=classes)
     data, part = (test, "test") if test is not None else (train, "all")
     check_image(data.tensors[0][0], model.config,
                 f"each image of {args.dataset!r}")
-    if len(data.classes) != model.config["num_classes"]:
+    if classes is None and len(data.classes) != model.config["num_classes"]:
         raise ValueError(f"{args.dataset!r} has {len(data.classes)} classes "
                          "but the model predicts "
                          f"{model.config['num_classes']}; "
@@ -175,7 +295,7 @@ def _predict(args) -> None:
                or [str(i) for i in range(config["num_classes"])])
     images = []
     for name in args.images:
-        image = read_image(name)
+        image = read_image(name, config["channels"])
         check_image(image, config, repr(name))
         images.append(image)
     with torch.no_grad():
