@@ -302,3 +302,18 @@ def test_python_dash_m_vit_lit():
     run = subprocess.run([sys.executable, "-m", "vit_lit", "--version"],
                          capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.startswith("vit-lit "), run
+
+
+def test_resume_from_python_checkpoint_with_too_few_classes(tmp_path, capsys,
+                                                            small_folder):
+    "A checkpoint from fit() without class names: the count must fit."
+    from torch.utils.data import TensorDataset
+    from vit_lit.model import create_vit
+    from vit_lit.train import fit
+    model = create_vit("vit_digits_patch4_8", num_classes=2)
+    ckpt = tmp_path / "two.safetensors"
+    fit(model, TensorDataset(torch.rand(4, 1, 8, 8), torch.tensor([0, 1] * 2)),
+        epochs=1, progress=False, device="cpu", checkpoint=ckpt)
+    assert "has 3 classes but the checkpoint" in one_line_error(
+        capsys, *train_args(small_folder, tmp_path / "b.safetensors",
+                            "--epochs", "2", "--resume", ckpt))

@@ -424,10 +424,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _interrupted(args, before) -> str:
     "Where a stopped `train` left its work, for the Ctrl-C message."
-    out = Path(getattr(args, "out", None) or "")
-    if args.command != "train" or not out.is_file() or \
-            out.stat().st_mtime_ns == before:
-        return "no checkpoint was written by this run"
+    if args.command != "train":
+        return "nothing was written"
+    out = Path(args.out)
+    if not out.is_file() or out.stat().st_mtime_ns == before:
+        return (f"no checkpoint was written by this run (it writes {out} "
+                "after every epoch)")
     try:
         epochs = len(load_checkpoint(out).history.get("epoch", []))
     except (ValueError, OSError):
