@@ -19,9 +19,8 @@ from torch.utils.data import (BatchSampler, DataLoader, Dataset,
                               DistributedSampler, TensorDataset)
 from tqdm import tqdm
 
-from .checkpoint import (check_config, check_writable, load_checkpoint,
-                                save_checkpoint)
-from .checkpoint import _unwrap
+from .checkpoint import _unwrap, check_config, check_writable
+from .checkpoint import load_checkpoint, save_checkpoint
 
 # %% ../nbs/93_train.ipynb #6418f9d5
 def shift_images(images: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
@@ -226,7 +225,12 @@ def _setup_distributed(device) -> tuple[int, int, torch.device, bool]:
 def check_device(device) -> torch.device:
     """`device` as a torch.device, or an error that names the devices this
     machine has (`cuda` without a visible GPU, an unknown name)."""
-    have = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    def available(kind: str) -> bool:  # mps, xpu, ... where torch has them
+        return any(getattr(getattr(m, kind, None), "is_available",
+                           lambda: False)() for m in (torch, torch.backends))
+
+    have = (["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+            + [k for k in ("mps", "xpu") if available(k)])
     fix = f"use one of: {', '.join(have)}"
     try:
         device = torch.device(device)
@@ -237,12 +241,9 @@ def check_device(device) -> torch.device:
         raise ValueError(f"device {str(device)!r} is not available: torch "
                          f"sees {torch.cuda.device_count()} CUDA GPU(s); "
                          f"{fix}")
-    if device.type not in ("cpu", "cuda"):
-        available = getattr(getattr(torch.backends, device.type, None),
-                            "is_available", lambda: False)()
-        if not available:
-            raise ValueError(f"device {str(device)!r} is not available here; "
-                             f"{fix}")
+    if device.type not in ("cpu", "cuda") and not available(device.type):
+        raise ValueError(f"device {str(device)!r} is not available here; "
+                         f"{fix}")
     return device
 
 
