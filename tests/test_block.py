@@ -198,15 +198,19 @@ def test_bad_tokens(module, x, words):
 
 @pytest.mark.parametrize("dim, heads, n, bias", [(32, 4, 7, True), (24, 1, 2, False),
                                                   (48, 3, 17, True)])
-def test_forward_cls_is_row_0_of_forward(dim, heads, n, bias):
+@pytest.mark.parametrize("fused", [True, False])
+def test_cls_only_is_row_0_of_forward(dim, heads, n, bias, fused):
     torch.manual_seed(0)
-    block = randomise(Block(dim, heads, qkv_bias=bias)).eval()
+    block = randomise(Block(dim, heads, qkv_bias=bias, fused=fused)).eval()
     x = tokens(b=3, n=n, d=dim)
-    out = block.forward_cls(x)
+    out = block(x, cls_only=True)
     assert out.shape == (3, 1, dim)
     torch.testing.assert_close(out, block(x)[:, :1], atol=1e-5, rtol=0)
+    out, maps = block(x, return_attention=True, cls_only=True)
+    torch.testing.assert_close(out, block(x)[:, :1], atol=1e-5, rtol=0)
+    assert maps.shape == (3, heads, n, n)
 
 
-def test_forward_cls_checks_its_input():
+def test_cls_only_checks_its_input():
     with pytest.raises(ValueError, match="width dim=32"):
-        Block(32, 4).forward_cls(torch.randn(1, 5, 16))
+        Block(32, 4)(torch.randn(1, 5, 16), cls_only=True)

@@ -265,6 +265,9 @@ TIMM_BASE = dict(img_size=8, patch_size=2, in_chans=1, embed_dim=16, depth=1, nu
     (dict(act_layer="gelu_tanh"), "exact GELU"),
     (dict(num_classes=0), "no classifier"),
     (dict(norm_layer="rmsnorm"), "other than LayerNorm"),
+    (dict(img_size=(8, 32), patch_size=2), "non-square images or patches (grid 4x16"),
+    (dict(img_size=(16, 64), patch_size=4), "non-square images or patches (grid 4x16"),
+    (dict(proj_bias=False), "projections without bias (proj_bias=False)"),
 ])
 def test_timm_architectures_refused(kw, feature):
     model = VisionTransformer(**{**TIMM_BASE, **kw})
@@ -302,3 +305,30 @@ def test_timm_config_refuses_what_mlp_ratio_cannot_say():
     assert int(7 * (61 / 7)) != 61  # timm's int(dim * mlp_ratio) would give 60
     with pytest.raises(ValueError, match="mlp_ratio cannot express mlp_dim 61"):
         timm_config(vit)
+
+
+def test_timm_hybrid_refused_by_name():
+    import timm
+    model = timm.create_model("vit_tiny_r_s16_p8_224", pretrained=False)
+    with pytest.raises(ValueError, match="from_timm cannot convert this model") as info:
+        from_timm(model)
+    for words in ("HybridEmbed", "vit_tiny_r_s16_p8_224", "convolutional stem", "*_r50_*"):
+        assert words in str(info.value)
+
+
+def test_timm_exact_gelu_by_name_is_accepted():
+    torch.manual_seed(0)
+    model = shake(VisionTransformer(**{**TIMM_BASE, "act_layer": "gelu"}))
+    assert not isinstance(model.blocks[0].mlp.act, nn.GELU)  # timm's own GELU class
+    vit = from_timm(model).eval()
+    x = torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(vit(x), model(x), atol=1e-5, rtol=0)
+
+
+def test_hf_gelu_python_is_accepted():
+    torch.manual_seed(0)
+    c = {**hf_config(ViT(**CONFIGS[0])), "hidden_act": "gelu_python"}
+    model = shake(ViTForImageClassification(ViTConfig(**c)))
+    vit = from_hf(model).eval()
+    x = images_for(CONFIGS[0])
+    torch.testing.assert_close(vit(x), model(pixel_values=x).logits, atol=1e-5, rtol=0)

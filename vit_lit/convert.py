@@ -189,8 +189,20 @@ def _timm_problems(model: nn.Module) -> list[str]:
     if type(model) is not VisionTransformer:
         return [f"the class {type(model).__name__} (from_timm reads timm's "
                 "VisionTransformer)"]
+    from timm.layers import PatchEmbed
+    if type(model.patch_embed) is not PatchEmbed:
+        cfg = getattr(model, "pretrained_cfg", None) or {}
+        name = cfg.get("architecture") or "this model"
+        return [f"the patch embedding {type(model.patch_embed).__name__} of "
+                f"{name} (a convolutional stem, as in timm's hybrid models "
+                "vit_tiny_r_s16_p8_224 or *_r50_*; ViT embeds patches with "
+                "one linear map)"]
     identity = lambda m: isinstance(m, nn.Identity)
+    grid = tuple(model.patch_embed.grid_size)
     checks = [
+        (grid[0] == grid[1] and len(set(model.patch_embed.patch_size)) == 1,
+         f"non-square images or patches (grid {grid[0]}x{grid[1]}, patches "
+         f"{'x'.join(map(str, model.patch_embed.patch_size))})"),
         (model.global_pool == "token",
          f"global_pool={model.global_pool!r} (ViT reads the CLS token)"),
         (model.has_class_token, "no class token (class_token=False)"),
@@ -227,8 +239,11 @@ def _timm_problems(model: nn.Module) -> list[str]:
             (getattr(attn, "gate", None) is None, "gated attention"),
             (identity(getattr(mlp, "norm", nn.Identity())),
              "scale_mlp_norm=True"),
-            (isinstance(mlp.act, nn.GELU) and mlp.act.approximate == "none",
+            (_exact_gelu(mlp.act),
              f"the activation {mlp.act} (ViT uses exact GELU)"),
+            (all(layer.bias is not None
+                 for layer in (attn.proj, mlp.fc1, mlp.fc2)),
+             "projections without bias (proj_bias=False)"),
         ]
     checks += [
         (all(isinstance(n, nn.LayerNorm) and n.elementwise_affine
@@ -238,6 +253,14 @@ def _timm_problems(model: nn.Module) -> list[str]:
          "LayerNorms with different eps"),
     ]
     return _problems(checks)
+
+
+def _exact_gelu(act: nn.Module) -> bool:
+    "Whether `act` is the exact (erf) GELU: PyTorch's, or timm's own class."
+    from timm.layers.activations import GELU
+    if isinstance(act, nn.GELU):
+        return act.approximate == "none"
+    return type(act) is GELU
 
 
 def _refuse(who: str, problems: list[str]) -> None:
@@ -282,8 +305,9 @@ def _hf_problems(model: nn.Module) -> list[str]:
     c = model.config
     square = lambda v: isinstance(v, int) or len(set(v)) == 1
     return _problems([
-        (c.hidden_act == "gelu",
-         f"hidden_act={c.hidden_act!r} (ViT uses exact GELU, 'gelu')"),
+        (c.hidden_act in ("gelu", "gelu_python"),
+         f"hidden_act={c.hidden_act!r} (ViT uses exact GELU, 'gelu' or "
+         "'gelu_python')"),
         (square(c.image_size) and square(c.patch_size),
          "non-square images or patches"),
         (isinstance(model.classifier, nn.Linear),

@@ -106,7 +106,8 @@ def prepend_cls_token(
             f"width {d}, got {tuple(cls_token.shape)}; "
             f"create it as nn.Parameter(torch.zeros(1, 1, {d}))"
         )
-    return torch.cat([cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
+    # shape[0], not len(tokens): it stays symbolic under torch.export
+    return torch.cat([cls_token.expand(tokens.shape[0], -1, -1), tokens], dim=1)
 
 # %% ../nbs/04_position.ipynb #44d694f4
 class ViTEmbedding(nn.Module):

@@ -34,7 +34,7 @@ class ViT(nn.Module):
         self.blocks = Encoder(depth, dim, heads, mlp_dim, eps=eps,
                               qkv_bias=qkv_bias, fused=fused)
         self.norm = nn.LayerNorm(dim, eps=eps)
-        self.head = nn.Linear(dim, num_classes)
+        self.head = _head(dim, num_classes)
         self.apply(_init_weights)
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
@@ -48,15 +48,30 @@ class ViT(nn.Module):
         return x if pre_logits else self.head(x)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Images (B, C, H, W) -> logits (B, num_classes). The head reads
-        only the CLS row, so the last block computes only that row (from
-        every token's keys and values), and the final norm only it: the
-        same logits as `forward_head(forward_features(images))`, less work."""
-        *first, last = self.blocks
-        x = self.embed(images)
-        for block in first:
-            x = block(x)
-        return self.head(self.norm(last.forward_cls(x)[:, 0]))
+        """Images (B, C, H, W) -> logits (B, num_classes), the same logits as
+        `forward_head(forward_features(images))` with less work: the head
+        reads only the CLS row, so the last block computes only that row
+        (`cls_only=True`, from every token's keys and values). Every module
+        is called as a module, so hooks, wrappers (a LoRA adapter, say) and
+        quantized layers take effect. Forward hooks in the last block see:
+        `norm1` and `attn.qkv` every token (B, N, ·); `attn`, `attn.proj`,
+        `norm2`, `mlp` and its layers, the block, `blocks` and `norm` only
+        the CLS row (B, 1, dim). `forward_features` gives every row."""
+        x = self.blocks(self.embed(images), cls_only=True)
+        return self.forward_head(self.norm(x))
+
+    def reset_classifier(self, num_classes: int) -> None:
+        """A new, freshly initialised head for `num_classes` classes (0: no
+        head, the model returns the CLS features (B, dim)), as in timm."""
+        _check_num_classes(num_classes)
+        self.head = _head(self.config["dim"], num_classes)
+        self.head.apply(_init_weights)
+        self.config["num_classes"] = num_classes
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        """Recompute each block's activations in the backward pass instead
+        of keeping them (less memory, the same gradients), as in timm."""
+        self.blocks.grad_checkpointing = enable
 
     def forward_intermediates(
             self, images: torch.Tensor, norm: bool = False,
@@ -77,7 +92,8 @@ class ViT(nn.Module):
 
 def _check_config(config: dict) -> None:
     "Fail with a clear message on sizes that no ViT can have."
-    for name in ("image_size", "patch_size", "num_classes", "dim", "depth",
+    _check_num_classes(config["num_classes"])
+    for name in ("image_size", "patch_size", "dim", "depth",
                  "heads", "mlp_dim", "channels"):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -91,6 +107,19 @@ def _check_config(config: dict) -> None:
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps <= 0:
         raise ValueError(f"eps must be a positive number, got {eps!r}; timm "
                          "uses 1e-6, Hugging Face 1e-12")
+
+
+def _check_num_classes(num_classes) -> None:
+    if (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+            or num_classes < 0):
+        raise ValueError(
+            f"ViT needs num_classes to be a positive integer, or 0 for no "
+            f"head (a feature extractor), got {num_classes!r}")
+
+
+def _head(dim: int, num_classes: int) -> nn.Module:
+    "The classifier: a linear layer, or nothing for `num_classes=0`."
+    return nn.Linear(dim, num_classes) if num_classes else nn.Identity()
 
 
 def _init_weights(module: nn.Module) -> None:
