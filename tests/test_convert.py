@@ -332,3 +332,50 @@ def test_hf_gelu_python_is_accepted():
     vit = from_hf(model).eval()
     x = images_for(CONFIGS[0])
     torch.testing.assert_close(vit(x), model(pixel_values=x).logits, atol=1e-5, rtol=0)
+
+
+# ---- the Hugging Face folder format (issue 22)
+@pytest.mark.parametrize("c", [CONFIGS[1], CONFIGS[2]], ids=[IDS[1], IDS[2]])
+def test_save_pretrained_is_read_by_transformers_and_back(c, tmp_path):
+    from transformers.utils import logging as hf_logging
+    from vit_lit.convert import from_pretrained, save_pretrained
+    hf_logging.disable_progress_bar()
+    torch.manual_seed(0)
+    vit = shake(ViT(**c))
+    labels = [f"class {i}" for i in range(c["num_classes"])]
+    save_pretrained(vit, tmp_path / "folder", labels=labels)
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == [
+        "config.json", "model.safetensors"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no missing / unexpected keys
+        hf = ViTForImageClassification.from_pretrained(tmp_path / "folder",
+                                                       local_files_only=True).eval()
+    assert hf.config.id2label[0] == "class 0" and hf.config.layer_norm_eps == c["eps"]
+    x = images_for(c)
+    with torch.no_grad():
+        expected = vit(x)
+        torch.testing.assert_close(hf(pixel_values=x).logits, expected, atol=1e-5, rtol=0)
+        back = from_pretrained(tmp_path / "folder").eval()
+        torch.testing.assert_close(back(x), expected, atol=1e-6, rtol=0)
+    # and a folder that transformers wrote itself
+    hf.save_pretrained(tmp_path / "hf")
+    torch.testing.assert_close(from_pretrained(tmp_path / "hf").eval()(x), expected,
+                               atol=1e-5, rtol=0)
+
+
+def test_from_pretrained_refuses_what_it_cannot_read(tmp_path):
+    import json
+    from vit_lit.convert import from_pretrained, save_pretrained
+    with pytest.raises(FileNotFoundError, match="no config.json"):
+        from_pretrained(tmp_path)
+    save_pretrained(ViT(**CONFIGS[0]), tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "hidden_act": "relu"}))
+    with pytest.raises(ValueError, match="hidden_act='relu'"):
+        from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "model.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match="no model.safetensors"):
+        from_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="labels must be 3 different names"):
+        save_pretrained(ViT(**CONFIGS[0]), tmp_path, labels=["a", "a", "b"])

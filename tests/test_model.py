@@ -330,3 +330,57 @@ def test_peft_lora_on_every_qkv_agrees_with_the_full_path():
     torch.testing.assert_close(out, base.forward_head(base.forward_features(x)),
                                atol=1e-5, rtol=0)
     assert (out - before).abs().max() > 1e-3
+
+
+# ---- image-size change: positional embeddings resampled (issue 22)
+def test_resample_pos_embed_equals_timm():
+    from timm.layers import resample_abs_pos_embed
+    from vit_lit.model import resample_pos_embed
+    pos = torch.randn(1, 1 + 4 * 4, 16, generator=torch.Generator().manual_seed(0))
+    for grid in (6, 3, 4):
+        ours = resample_pos_embed(pos, grid)
+        assert ours.shape == (1, 1 + grid * grid, 16)
+        torch.testing.assert_close(ours, resample_abs_pos_embed(pos, [grid, grid]),
+                                   atol=1e-5, rtol=0)
+        torch.testing.assert_close(ours[:, 0], pos[:, 0], atol=0, rtol=0)  # CLS kept
+
+
+def test_set_image_size_equals_hugging_face_interpolate_pos_encoding():
+    from transformers import ViTConfig, ViTForImageClassification
+    from vit_lit.convert import from_hf, hf_config
+    vit = small()
+    hf = ViTForImageClassification(ViTConfig(**hf_config(vit))).eval()
+    with torch.no_grad():
+        for p in hf.parameters():
+            p.add_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(2)))
+    vit = from_hf(hf).eval()
+    x = images(b=2, s=12)  # 8x8 model (4x4 grid) on 12x12 images (6x6 grid)
+    vit.set_image_size(12, antialias=False)
+    assert vit.config["image_size"] == 12 and vit.embed.pos_embed.shape == (1, 37, 16)
+    with torch.no_grad():
+        expected = hf(pixel_values=x, interpolate_pos_encoding=True).logits
+    torch.testing.assert_close(vit(x), expected, atol=1e-5, rtol=0)
+    # timm's default antialias=True resamples a little differently
+    other = from_hf(hf).eval()
+    other.set_image_size(12)
+    assert (other(x) - expected).abs().max() > 1e-5
+
+
+def test_set_image_size_224_to_384_and_back_in_shape():
+    vit = meta("vit_tiny_patch16_224")
+    vit.set_image_size(384)
+    assert vit.embed.pos_embed.shape == (1, 1 + 24 * 24, 192)
+    assert vit.embed.patch_embed.grid == (24, 24) and vit.config["image_size"] == 384
+    with pytest.raises(ValueError, match="image_size 380 is not divisible by patch_size 16"):
+        vit.set_image_size(380)
+
+
+def test_star_import_gives_the_public_names():
+    import vit_lit
+    namespace = {}
+    exec("from vit_lit import *", namespace)
+    for name in ("ViT", "create_vit", "from_timm", "from_hf", "save_pretrained",
+                 "from_pretrained", "resample_pos_embed", "fit", "Attention"):
+        assert name in namespace, name
+    assert set(vit_lit.__all__) <= set(namespace)
+    assert not any(name.startswith("_") for name in vit_lit.__all__)
