@@ -6,7 +6,7 @@ import torch
 from timm.models.vision_transformer import Block as TimmBlock
 from torch import nn
 
-from vit_lit import Block, Encoder, Mlp
+from vit_lit import Attention, Block, Encoder, Mlp
 from vit_lit.attention import attend, split_qkv
 
 
@@ -214,3 +214,21 @@ def test_cls_only_is_row_0_of_forward(dim, heads, n, bias, fused):
 def test_cls_only_checks_its_input():
     with pytest.raises(ValueError, match="width dim=32"):
         Block(32, 4)(torch.randn(1, 5, 16), cls_only=True)
+
+
+def test_shared_checks_live_in_one_module():
+    "The size, heads and token checks are defined once, in vit_lit.checks (issue 22)."
+    import inspect
+
+    from vit_lit import attention, block, checks, embedding, model
+    for module in (attention, block, embedding, model):
+        for name in ("_check_positive_int", "_check_heads", "_check_tokens"):
+            if hasattr(module, name):
+                assert getattr(module, name) is getattr(checks, name), (module, name)
+    source = "".join(inspect.getsource(m) for m in (attention, block, embedding, model))
+    assert "divisible by heads" not in source and "divisible by num_heads" not in source
+    with pytest.raises(ValueError) as a:
+        Attention(64, 5)
+    with pytest.raises(ValueError) as b:
+        Block(64, 5)
+    assert str(a.value).replace("num_heads", "heads") == str(b.value)

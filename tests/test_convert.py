@@ -263,7 +263,6 @@ TIMM_BASE = dict(img_size=8, patch_size=2, in_chans=1, embed_dim=16, depth=1, nu
     (dict(init_values=1e-5), "layer scale"),
     (dict(qk_norm=True), "qk_norm=True"),
     (dict(act_layer="gelu_tanh"), "exact GELU"),
-    (dict(num_classes=0), "no classifier"),
     (dict(norm_layer="rmsnorm"), "other than LayerNorm"),
     (dict(img_size=(8, 32), patch_size=2), "non-square images or patches (grid 4x16"),
     (dict(img_size=(16, 64), patch_size=4), "non-square images or patches (grid 4x16"),
@@ -284,7 +283,6 @@ def test_timm_other_class_refused():
 
 @pytest.mark.parametrize("kw,feature", [
     (dict(hidden_act="gelu_new"), "hidden_act='gelu_new'"),
-    (dict(num_labels=0), "no classifier"),
     (dict(image_size=(8, 12)), "non-square"),
 ])
 def test_hf_architectures_refused(kw, feature):
@@ -379,3 +377,23 @@ def test_from_pretrained_refuses_what_it_cannot_read(tmp_path):
         from_pretrained(tmp_path)
     with pytest.raises(ValueError, match="labels must be 3 different names"):
         save_pretrained(ViT(**CONFIGS[0]), tmp_path, labels=["a", "a", "b"])
+
+
+def test_feature_extractors_without_a_head_convert_both_ways():
+    "num_classes=0 (timm) and num_labels=0 (Hugging Face): no head, features out."
+    from transformers import ViTModel  # noqa: F401  (transformers is imported)
+    torch.manual_seed(0)
+    timm_model = shake(VisionTransformer(**{**TIMM_BASE, "num_classes": 0}))
+    vit = from_timm(timm_model).eval()
+    x = torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    assert vit.config["num_classes"] == 0 and vit(x).shape == (2, 16)
+    torch.testing.assert_close(vit(x), timm_model(x), atol=1e-5, rtol=0)
+    back = VisionTransformer(**timm_config(vit)).eval()
+    back.load_state_dict(to_timm(vit))
+    torch.testing.assert_close(back(x), timm_model(x), atol=1e-5, rtol=0)
+    c = {**hf_config(ViT(**CONFIGS[0])), "num_labels": 0}
+    hf = shake(ViTForImageClassification(ViTConfig(**c)))
+    vit = from_hf(hf).eval()
+    x = images_for(CONFIGS[0])
+    with torch.no_grad():
+        torch.testing.assert_close(vit(x), hf(pixel_values=x).logits, atol=1e-5, rtol=0)

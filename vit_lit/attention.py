@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from .embedding import _check_positive_int
+from .checks import _check_heads, _check_positive_int, _check_tokens
 
 # %% ../nbs/05_qkv.ipynb #a6288d59
 def split_qkv(
@@ -92,14 +92,7 @@ class Attention(nn.Module):
     ):
         super().__init__()
         _check_positive_int("dim", dim)
-        _check_positive_int("num_heads", num_heads)
-        if dim % num_heads:
-            divisor = max(h for h in range(1, min(dim, num_heads) + 1)
-                          if dim % h == 0)
-            raise ValueError(
-                f"dim {dim} is not divisible by num_heads {num_heads}; "
-                f"choose num_heads among the divisors of {dim}, e.g. {divisor}"
-            )
+        _check_heads(dim, num_heads, "num_heads")
         self.dim, self.num_heads, self.fused = dim, num_heads, fused
         self.head_dim = dim // num_heads
         self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
@@ -115,20 +108,7 @@ class Attention(nn.Module):
         needed), then only the CLS query attends and only its row goes
         through `proj`.
         """
-        if not isinstance(x, torch.Tensor) or x.ndim != 3:
-            shape = (tuple(x.shape) if isinstance(x, torch.Tensor)
-                     else type(x).__name__)
-            raise ValueError(
-                f"Attention needs tokens shaped (B, N, dim), got {shape}; "
-                "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)"
-            )
-        if x.shape[-1] != self.dim:
-            width = x.shape[-1]
-            raise ValueError(
-                f"Attention was built for tokens of width dim={self.dim} "
-                f"but got width {width} (shape {tuple(x.shape)}); "
-                f"pass (B, N, {self.dim}) tokens or build it with dim={width}"
-            )
+        _check_tokens(x, self.dim, "Attention")
         q, k, v = split_qkv(self.qkv(x), self.num_heads)
         if self.fused and not return_attention:
             q = q[:, :, :1] if cls_only else q

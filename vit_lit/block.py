@@ -9,24 +9,9 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from .attention import Attention
-from .embedding import _check_positive_int
+from .checks import _check_heads, _check_positive_int, _check_tokens
 
 # %% ../nbs/10_feed_forward.ipynb #addd7f88
-def _check_tokens(x, dim: int, who: str) -> None:
-    "Fail with a clear message unless `x` is a (B, N, dim) tensor."
-    if not isinstance(x, torch.Tensor) or x.ndim != 3:
-        shape = (tuple(x.shape) if isinstance(x, torch.Tensor)
-                 else type(x).__name__)
-        raise ValueError(
-            f"{who} needs tokens shaped (B, N, dim), got {shape}; "
-            "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)")
-    if x.shape[-1] != dim:
-        raise ValueError(
-            f"{who} was built for tokens of width dim={dim} but got width "
-            f"{x.shape[-1]} (shape {tuple(x.shape)}); pass (B, N, {dim}) "
-            f"tokens or build it with dim={x.shape[-1]}")
-
-
 def _mlp_width(dim: int, mlp_dim, mlp_ratio) -> int:
     "The feed-forward network's hidden width: `mlp_dim`, or `dim * mlp_ratio`."
     if mlp_dim is None:
@@ -101,19 +86,6 @@ class Block(nn.Module):
         x = (x[:, :1] if cls_only else x) + context
         x = x + self.mlp(self.norm2(x))
         return (x, maps) if return_attention else x
-
-
-def _check_heads(dim: int, heads) -> None:
-    "Fail with a clear message unless `heads` is a positive divisor of `dim`."
-    if isinstance(heads, bool) or not isinstance(heads, int) or heads < 1:
-        raise ValueError(
-            f"heads (the number of attention heads) must be a positive "
-            f"integer, got {heads!r}; ViT-B/16 uses 12")
-    if dim % heads:
-        divisor = max(h for h in range(1, min(dim, heads) + 1) if dim % h == 0)
-        raise ValueError(
-            f"dim {dim} is not divisible by heads {heads}; choose heads among "
-            f"the divisors of {dim}, e.g. {divisor}")
 
 # %% ../nbs/11_encoder.ipynb #0377e504
 class Encoder(nn.Sequential):

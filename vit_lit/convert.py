@@ -159,7 +159,9 @@ def _infer_config(state: Mapping, names: Callable[[str], list[str]],
     while names(f"blocks.{depth}.norm1.weight")[0] in state:
         depth += 1
     return dict(image_size=grid * patch, patch_size=patch,
-                num_classes=get("head.weight").shape[0], dim=dim,
+                num_classes=(get("head.weight").shape[0]  # 0: no head
+                             if names("head.weight")[0] in state else 0),
+                dim=dim,
                 depth=depth, heads=heads,
                 mlp_dim=get("blocks.0.mlp.fc1.weight").shape[0],
                 channels=channels, eps=eps,
@@ -217,7 +219,8 @@ def _timm_problems(model: nn.Module) -> list[str]:
         (identity(model.norm_pre), "a norm before the blocks (pre_norm)"),
         (identity(model.fc_norm), "a norm after pooling (fc_norm)"),
         (model.attn_pool is None, "attention pooling"),
-        (isinstance(model.head, nn.Linear), "no classifier (num_classes=0)"),
+        (isinstance(model.head, (nn.Linear, nn.Identity)),
+         f"the classifier {type(model.head).__name__} (ViT's is linear)"),
         (len(model.blocks) > 0, "no blocks (depth=0)"),
         (not identity(model.norm) or not identity(model.fc_norm),
          "no final norm (final_norm=False)"),
@@ -312,8 +315,8 @@ def _hf_problems(model: nn.Module) -> list[str]:
          "'gelu_python')"),
         (square(c.image_size) and square(c.patch_size),
          "non-square images or patches"),
-        (isinstance(model.classifier, nn.Linear),
-         "no classifier (num_labels=0)"),
+        (isinstance(model.classifier, (nn.Linear, nn.Identity)),
+         f"the classifier {type(model.classifier).__name__} (ViT's is linear)"),
     ])
 
 

@@ -8,12 +8,9 @@ import torch
 from einops import rearrange
 from torch import nn
 
+from .checks import _check_positive_int
+
 # %% ../nbs/02_patch_embedding.ipynb #715e1dc1
-def _check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def _check_images(images, in_channels: int, image_size: int) -> None:
     "Fail unless `images` is a non-empty float (B, C, H, W) batch that fits."
     if not isinstance(images, torch.Tensor) or images.ndim != 4:

@@ -12,7 +12,8 @@ from einops import rearrange
 from torch import nn
 
 from .block import Encoder
-from .embedding import ViTEmbedding, _check_positive_int
+from .checks import _check_heads, _check_positive_int
+from .embedding import ViTEmbedding
 
 # %% ../nbs/12_classifier.ipynb #2c4124fb
 class ViT(nn.Module):
@@ -121,15 +122,9 @@ def _check_config(config: dict) -> None:
     _check_num_classes(config["num_classes"])
     for name in ("image_size", "patch_size", "dim", "depth",
                  "heads", "mlp_dim", "channels"):
-        value = config[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"ViT needs {name} to be a positive integer, got "
-                             f"{value!r}; pass a whole number of at least 1")
-    dim, heads, eps = config["dim"], config["heads"], config["eps"]
-    if dim % heads:
-        fits = max(h for h in range(1, min(dim, heads) + 1) if dim % h == 0)
-        raise ValueError(f"dim {dim} is not divisible by heads {heads}; choose "
-                         f"heads among the divisors of {dim}, e.g. {fits}")
+        _check_positive_int(name, config[name], "ViT")
+    _check_heads(config["dim"], config["heads"])
+    eps = config["eps"]
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps <= 0:
         raise ValueError(f"eps must be a positive number, got {eps!r}; timm "
                          "uses 1e-6, Hugging Face 1e-12")
