@@ -77,7 +77,8 @@ class ViT(nn.Module):
         """Run on `image_size` x `image_size` images from now on, e.g. a 224
         model at 384: the positional embeddings of the patch grid are
         resampled bicubically to the new grid (`resample_pos_embed`), the
-        CLS token's position is kept; every other weight is unchanged."""
+        CLS token's position is kept; every other weight is unchanged.
+        `antialias=True` resamples as timm does, `False` as Hugging Face."""
         _check_config({**self.config, "image_size": image_size})
         patch = self.config["patch_size"]
         if image_size % patch:
