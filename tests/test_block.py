@@ -6,7 +6,7 @@ import torch
 from timm.models.vision_transformer import Block as TimmBlock
 from torch import nn
 
-from vit_lit import Block, Encoder, Mlp
+from vit_lit import Attention, Block, Encoder, Mlp
 from vit_lit.attention import attend, split_qkv
 
 
@@ -198,15 +198,37 @@ def test_bad_tokens(module, x, words):
 
 @pytest.mark.parametrize("dim, heads, n, bias", [(32, 4, 7, True), (24, 1, 2, False),
                                                   (48, 3, 17, True)])
-def test_forward_cls_is_row_0_of_forward(dim, heads, n, bias):
+@pytest.mark.parametrize("fused", [True, False])
+def test_cls_only_is_row_0_of_forward(dim, heads, n, bias, fused):
     torch.manual_seed(0)
-    block = randomise(Block(dim, heads, qkv_bias=bias)).eval()
+    block = randomise(Block(dim, heads, qkv_bias=bias, fused=fused)).eval()
     x = tokens(b=3, n=n, d=dim)
-    out = block.forward_cls(x)
+    out = block(x, cls_only=True)
     assert out.shape == (3, 1, dim)
     torch.testing.assert_close(out, block(x)[:, :1], atol=1e-5, rtol=0)
+    out, maps = block(x, return_attention=True, cls_only=True)
+    torch.testing.assert_close(out, block(x)[:, :1], atol=1e-5, rtol=0)
+    assert maps.shape == (3, heads, n, n)
 
 
-def test_forward_cls_checks_its_input():
+def test_cls_only_checks_its_input():
     with pytest.raises(ValueError, match="width dim=32"):
-        Block(32, 4).forward_cls(torch.randn(1, 5, 16))
+        Block(32, 4)(torch.randn(1, 5, 16), cls_only=True)
+
+
+def test_shared_checks_live_in_one_module():
+    "The size, heads and token checks are defined once, in vit_lit.checks (issue 22)."
+    import inspect
+
+    from vit_lit import attention, block, checks, embedding, model
+    for module in (attention, block, embedding, model):
+        for name in ("_check_positive_int", "_check_heads", "_check_tokens"):
+            if hasattr(module, name):
+                assert getattr(module, name) is getattr(checks, name), (module, name)
+    source = "".join(inspect.getsource(m) for m in (attention, block, embedding, model))
+    assert "divisible by heads" not in source and "divisible by num_heads" not in source
+    with pytest.raises(ValueError) as a:
+        Attention(64, 5)
+    with pytest.raises(ValueError) as b:
+        Block(64, 5)
+    assert str(a.value).replace("num_heads", "heads") == str(b.value)

@@ -263,8 +263,10 @@ TIMM_BASE = dict(img_size=8, patch_size=2, in_chans=1, embed_dim=16, depth=1, nu
     (dict(init_values=1e-5), "layer scale"),
     (dict(qk_norm=True), "qk_norm=True"),
     (dict(act_layer="gelu_tanh"), "exact GELU"),
-    (dict(num_classes=0), "no classifier"),
     (dict(norm_layer="rmsnorm"), "other than LayerNorm"),
+    (dict(img_size=(8, 32), patch_size=2), "non-square images or patches (grid 4x16"),
+    (dict(img_size=(16, 64), patch_size=4), "non-square images or patches (grid 4x16"),
+    (dict(proj_bias=False), "projections without bias (proj_bias=False)"),
 ])
 def test_timm_architectures_refused(kw, feature):
     model = VisionTransformer(**{**TIMM_BASE, **kw})
@@ -281,7 +283,6 @@ def test_timm_other_class_refused():
 
 @pytest.mark.parametrize("kw,feature", [
     (dict(hidden_act="gelu_new"), "hidden_act='gelu_new'"),
-    (dict(num_labels=0), "no classifier"),
     (dict(image_size=(8, 12)), "non-square"),
 ])
 def test_hf_architectures_refused(kw, feature):
@@ -302,3 +303,97 @@ def test_timm_config_refuses_what_mlp_ratio_cannot_say():
     assert int(7 * (61 / 7)) != 61  # timm's int(dim * mlp_ratio) would give 60
     with pytest.raises(ValueError, match="mlp_ratio cannot express mlp_dim 61"):
         timm_config(vit)
+
+
+def test_timm_hybrid_refused_by_name():
+    import timm
+    model = timm.create_model("vit_tiny_r_s16_p8_224", pretrained=False)
+    with pytest.raises(ValueError, match="from_timm cannot convert this model") as info:
+        from_timm(model)
+    for words in ("HybridEmbed", "vit_tiny_r_s16_p8_224", "convolutional stem", "*_r50_*"):
+        assert words in str(info.value)
+
+
+def test_timm_exact_gelu_by_name_is_accepted():
+    torch.manual_seed(0)
+    model = shake(VisionTransformer(**{**TIMM_BASE, "act_layer": "gelu"}))
+    assert not isinstance(model.blocks[0].mlp.act, nn.GELU)  # timm's own GELU class
+    vit = from_timm(model).eval()
+    x = torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(vit(x), model(x), atol=1e-5, rtol=0)
+
+
+def test_hf_gelu_python_is_accepted():
+    torch.manual_seed(0)
+    c = {**hf_config(ViT(**CONFIGS[0])), "hidden_act": "gelu_python"}
+    model = shake(ViTForImageClassification(ViTConfig(**c)))
+    vit = from_hf(model).eval()
+    x = images_for(CONFIGS[0])
+    torch.testing.assert_close(vit(x), model(pixel_values=x).logits, atol=1e-5, rtol=0)
+
+
+# ---- the Hugging Face folder format (issue 22)
+@pytest.mark.parametrize("c", [CONFIGS[1], CONFIGS[2]], ids=[IDS[1], IDS[2]])
+def test_save_pretrained_is_read_by_transformers_and_back(c, tmp_path):
+    from transformers.utils import logging as hf_logging
+    from vit_lit.convert import from_pretrained, save_pretrained
+    hf_logging.disable_progress_bar()
+    torch.manual_seed(0)
+    vit = shake(ViT(**c))
+    labels = [f"class {i}" for i in range(c["num_classes"])]
+    save_pretrained(vit, tmp_path / "folder", labels=labels)
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == [
+        "config.json", "model.safetensors"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no missing / unexpected keys
+        hf = ViTForImageClassification.from_pretrained(tmp_path / "folder",
+                                                       local_files_only=True).eval()
+    assert hf.config.id2label[0] == "class 0" and hf.config.layer_norm_eps == c["eps"]
+    x = images_for(c)
+    with torch.no_grad():
+        expected = vit(x)
+        torch.testing.assert_close(hf(pixel_values=x).logits, expected, atol=1e-5, rtol=0)
+        back = from_pretrained(tmp_path / "folder").eval()
+        torch.testing.assert_close(back(x), expected, atol=1e-6, rtol=0)
+    # and a folder that transformers wrote itself
+    hf.save_pretrained(tmp_path / "hf")
+    torch.testing.assert_close(from_pretrained(tmp_path / "hf").eval()(x), expected,
+                               atol=1e-5, rtol=0)
+
+
+def test_from_pretrained_refuses_what_it_cannot_read(tmp_path):
+    import json
+    from vit_lit.convert import from_pretrained, save_pretrained
+    with pytest.raises(FileNotFoundError, match="no config.json"):
+        from_pretrained(tmp_path)
+    save_pretrained(ViT(**CONFIGS[0]), tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "hidden_act": "relu"}))
+    with pytest.raises(ValueError, match="hidden_act='relu'"):
+        from_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "model.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match="no model.safetensors"):
+        from_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="labels must be 3 different names"):
+        save_pretrained(ViT(**CONFIGS[0]), tmp_path, labels=["a", "a", "b"])
+
+
+def test_feature_extractors_without_a_head_convert_both_ways():
+    "num_classes=0 (timm) and num_labels=0 (Hugging Face): no head, features out."
+    from transformers import ViTModel  # noqa: F401  (transformers is imported)
+    torch.manual_seed(0)
+    timm_model = shake(VisionTransformer(**{**TIMM_BASE, "num_classes": 0}))
+    vit = from_timm(timm_model).eval()
+    x = torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    assert vit.config["num_classes"] == 0 and vit(x).shape == (2, 16)
+    torch.testing.assert_close(vit(x), timm_model(x), atol=1e-5, rtol=0)
+    back = VisionTransformer(**timm_config(vit)).eval()
+    back.load_state_dict(to_timm(vit))
+    torch.testing.assert_close(back(x), timm_model(x), atol=1e-5, rtol=0)
+    c = {**hf_config(ViT(**CONFIGS[0])), "num_labels": 0}
+    hf = shake(ViTForImageClassification(ViTConfig(**c)))
+    vit = from_hf(hf).eval()
+    x = images_for(CONFIGS[0])
+    with torch.no_grad():
+        torch.testing.assert_close(vit(x), hf(pixel_values=x).logits, atol=1e-5, rtol=0)

@@ -167,13 +167,45 @@ def test_trace_shapes_needs_a_vit():
                                   "heads", "mlp_dim", "channels"])
 @pytest.mark.parametrize("value", [0, -2, 2.5, True])
 def test_non_positive_or_non_integer_sizes(name, value):
-    with pytest.raises(ValueError, match=f"ViT needs {name} to be a positive integer, got"):
+    if name == "num_classes" and value == 0:
+        return  # a feature extractor, tested below
+    with pytest.raises(ValueError, match=f"ViT needs {name} to be a positive integer, "):
         ViT(**{**SMALL, name: value})
 
 
-def test_num_classes_below_one():
-    with pytest.raises(ValueError, match="num_classes to be a positive integer, got 0"):
-        create_vit("vit_digits_patch2_8", num_classes=0)
+def test_num_classes_below_zero():
+    with pytest.raises(ValueError, match="num_classes to be a positive integer, or 0 for no "
+                       "head .* got -1"):
+        create_vit("vit_digits_patch2_8", num_classes=-1)
+
+
+def test_num_classes_0_is_a_feature_extractor_and_reset_classifier_adds_a_head():
+    vit = small(num_classes=0)
+    x = images(b=3)
+    assert isinstance(vit.head, torch.nn.Identity)
+    features = vit(x)
+    assert features.shape == (3, SMALL["dim"])
+    torch.testing.assert_close(features, vit.forward_features(x)[:, 0], atol=1e-6, rtol=0)
+    vit.reset_classifier(7)
+    assert vit(x).shape == (3, 7) and vit.config["num_classes"] == 7
+    assert vit.head.bias.abs().max() == 0 and 0 < vit.head.weight.std() < 0.05
+    vit.reset_classifier(0)
+    torch.testing.assert_close(vit(x), features)
+
+
+def test_grad_checkpointing_gives_the_same_gradients():
+    x, target = images(b=4), torch.arange(4) % SMALL["num_classes"]
+    grads = []
+    for enable in (False, True):
+        vit = small().train()
+        vit.set_grad_checkpointing(enable)
+        calls = []
+        vit.blocks[0].register_forward_pre_hook(lambda *a: calls.append(1))
+        torch.nn.functional.cross_entropy(vit(x), target).backward()
+        assert len(calls) == (2 if enable else 1)  # recomputed in the backward pass
+        grads.append({n: p.grad for n, p in vit.named_parameters()})
+    for name, g in grads[0].items():
+        torch.testing.assert_close(grads[1][name], g, atol=1e-6, rtol=0, msg=name)
 
 
 def test_dim_not_divisible_by_heads():
@@ -230,3 +262,125 @@ def test_forward_skips_rows_the_head_never_reads_with_the_same_logits_and_grads(
     for name, p in vit.named_parameters():
         other = ref_params[name.removeprefix("embed.")]
         torch.testing.assert_close(p.grad, other.grad, atol=1e-5, rtol=0, msg=name)
+
+
+# ---- forward() calls every submodule as a module (issue 22, item 4)
+def test_forward_fires_hooks_on_every_module_of_the_last_block():
+    vit = small()
+    last = vit.blocks[-1]
+    watched = {"blocks": vit.blocks, "block": last, "attn": last.attn, "qkv": last.attn.qkv,
+               "proj": last.attn.proj, "mlp": last.mlp, "norm": vit.norm, "head": vit.head}
+    seen = {}
+    handles = [m.register_forward_hook(lambda m, a, o, name=name: seen.__setitem__(name, o))
+               for name, m in watched.items()]
+    x = images(b=3)
+    vit(x)
+    for h in handles:
+        h.remove()
+    assert set(seen) == set(watched)
+    n = (SMALL["image_size"] // SMALL["patch_size"]) ** 2 + 1
+    assert seen["qkv"].shape == (3, n, 3 * SMALL["dim"])  # every token's q, k, v
+    assert seen["block"].shape == seen["attn"].shape == (3, 1, SMALL["dim"])  # CLS row only
+
+
+class _Doubled(torch.nn.Module):
+    "A wrapper around a linear layer: its output times two."
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return 2 * self.inner(x)
+
+
+def test_a_wrapper_on_qkv_takes_effect_in_forward():
+    vit = small()
+    x = images(b=3)
+    before = vit(x)
+    for block in vit.blocks:
+        block.attn.qkv = _Doubled(block.attn.qkv)
+    full = vit.forward_head(vit.forward_features(x))
+    torch.testing.assert_close(vit(x), full, atol=1e-5, rtol=0)
+    assert (vit(x) - before).abs().max() > 1e-3
+
+
+def test_quantize_dynamic_model_runs_and_agrees_with_the_full_path():
+    vit = small()
+    q = torch.ao.quantization.quantize_dynamic(vit, {torch.nn.Linear}, dtype=torch.qint8)
+    x = images(b=3)
+    out = q(x)  # raised before: forward read qkv.weight, a method in a quantized layer
+    assert isinstance(q.blocks[-1].attn.qkv, torch.ao.nn.quantized.dynamic.Linear)
+    # activations are quantized per call with their own range, so the CLS-only
+    # rows of the last block round a little differently from the full path
+    torch.testing.assert_close(out, q.forward_head(q.forward_features(x)), atol=1e-2, rtol=0)
+    torch.testing.assert_close(out, vit(x), atol=0.05, rtol=0)
+
+
+def test_peft_lora_on_every_qkv_agrees_with_the_full_path():
+    peft = pytest.importorskip("peft")
+    vit = small()
+    x = images(b=3)
+    before = vit(x)
+    config = peft.LoraConfig(r=4, lora_alpha=8, target_modules=["qkv"], init_lora_weights=False)
+    model = peft.get_peft_model(vit, config)
+    lora = [n for n, _ in model.named_modules() if n.endswith("qkv.lora_A")]
+    assert len(lora) == SMALL["depth"]
+    base = model.base_model.model
+    out = model(x)
+    torch.testing.assert_close(out, base.forward_head(base.forward_features(x)),
+                               atol=1e-5, rtol=0)
+    assert (out - before).abs().max() > 1e-3
+
+
+# ---- image-size change: positional embeddings resampled (issue 22)
+def test_resample_pos_embed_equals_timm():
+    from timm.layers import resample_abs_pos_embed
+    from vit_lit.model import resample_pos_embed
+    pos = torch.randn(1, 1 + 4 * 4, 16, generator=torch.Generator().manual_seed(0))
+    for grid in (6, 3, 4):
+        ours = resample_pos_embed(pos, grid)
+        assert ours.shape == (1, 1 + grid * grid, 16)
+        torch.testing.assert_close(ours, resample_abs_pos_embed(pos, [grid, grid]),
+                                   atol=1e-5, rtol=0)
+        torch.testing.assert_close(ours[:, 0], pos[:, 0], atol=0, rtol=0)  # CLS kept
+
+
+def test_set_image_size_equals_hugging_face_interpolate_pos_encoding():
+    from transformers import ViTConfig, ViTForImageClassification
+    from vit_lit.convert import from_hf, hf_config
+    vit = small()
+    hf = ViTForImageClassification(ViTConfig(**hf_config(vit))).eval()
+    with torch.no_grad():
+        for p in hf.parameters():
+            p.add_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(2)))
+    vit = from_hf(hf).eval()
+    x = images(b=2, s=12)  # 8x8 model (4x4 grid) on 12x12 images (6x6 grid)
+    vit.set_image_size(12, antialias=False)
+    assert vit.config["image_size"] == 12 and vit.embed.pos_embed.shape == (1, 37, 16)
+    with torch.no_grad():
+        expected = hf(pixel_values=x, interpolate_pos_encoding=True).logits
+    torch.testing.assert_close(vit(x), expected, atol=1e-5, rtol=0)
+    # timm's default antialias=True resamples a little differently
+    other = from_hf(hf).eval()
+    other.set_image_size(12)
+    assert (other(x) - expected).abs().max() > 1e-5
+
+
+def test_set_image_size_224_to_384_and_back_in_shape():
+    vit = meta("vit_tiny_patch16_224")
+    vit.set_image_size(384)
+    assert vit.embed.pos_embed.shape == (1, 1 + 24 * 24, 192)
+    assert vit.embed.patch_embed.grid == (24, 24) and vit.config["image_size"] == 384
+    with pytest.raises(ValueError, match="image_size 380 is not divisible by patch_size 16"):
+        vit.set_image_size(380)
+
+
+def test_star_import_gives_the_public_names():
+    import vit_lit
+    namespace = {}
+    exec("from vit_lit import *", namespace)
+    for name in ("ViT", "create_vit", "from_timm", "from_hf", "save_pretrained",
+                 "from_pretrained", "resample_pos_embed", "fit", "Attention"):
+        assert name in namespace, name
+    assert set(vit_lit.__all__) <= set(namespace)
+    assert not any(name.startswith("_") for name in vit_lit.__all__)

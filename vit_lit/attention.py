@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from .embedding import _check_positive_int
+from .checks import _check_heads, _check_positive_int, _check_tokens
 
 # %% ../nbs/05_qkv.ipynb #a6288d59
 def split_qkv(
@@ -92,60 +92,33 @@ class Attention(nn.Module):
     ):
         super().__init__()
         _check_positive_int("dim", dim)
-        _check_positive_int("num_heads", num_heads)
-        if dim % num_heads:
-            divisor = max(h for h in range(1, min(dim, num_heads) + 1)
-                          if dim % h == 0)
-            raise ValueError(
-                f"dim {dim} is not divisible by num_heads {num_heads}; "
-                f"choose num_heads among the divisors of {dim}, e.g. {divisor}"
-            )
+        _check_heads(dim, num_heads, "num_heads")
         self.dim, self.num_heads, self.fused = dim, num_heads, fused
         self.head_dim = dim // num_heads
         self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False):
+    def forward(self, x: torch.Tensor, return_attention: bool = False,
+                cls_only: bool = False):
         """Attend over the N tokens of `x`.
 
         With `return_attention=True` also return the maps (B, heads, N, N).
+        With `cls_only=True` return only row 0 (the CLS token's), (B, 1,
+        dim): `qkv` still runs on every token (every key and value is
+        needed), then only the CLS query attends and only its row goes
+        through `proj`.
         """
-        if not isinstance(x, torch.Tensor) or x.ndim != 3:
-            shape = (tuple(x.shape) if isinstance(x, torch.Tensor)
-                     else type(x).__name__)
-            raise ValueError(
-                f"Attention needs tokens shaped (B, N, dim), got {shape}; "
-                "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)"
-            )
-        if x.shape[-1] != self.dim:
-            width = x.shape[-1]
-            raise ValueError(
-                f"Attention was built for tokens of width dim={self.dim} "
-                f"but got width {width} (shape {tuple(x.shape)}); "
-                f"pass (B, N, {self.dim}) tokens or build it with dim={width}"
-            )
+        _check_tokens(x, self.dim, "Attention")
         q, k, v = split_qkv(self.qkv(x), self.num_heads)
         if self.fused and not return_attention:
+            q = q[:, :, :1] if cls_only else q
             context = F.scaled_dot_product_attention(q, k, v)
             weights = None
         else:
             context, weights = attend(q, k, v)
+            context = context[:, :, :1] if cls_only else context
         out = self.proj(rearrange(context, "b h n d -> b n (h d)"))
         return (out, weights) if return_attention else out
-
-    def forward_cls(self, x: torch.Tensor) -> torch.Tensor:
-        """Row 0 of `forward(x)` only: (B, N, dim) -> (B, 1, dim). The keys
-        and values need every token; the query and all after it only the
-        CLS row. `ViT.forward` uses it in the last block."""
-        b, n, d = x.shape
-        w, bias = self.qkv.weight, self.qkv.bias
-        q = F.linear(x[:, :1], w[:d], None if bias is None else bias[:d])
-        kv = F.linear(x, w[d:], None if bias is None else bias[d:])
-        k, v = kv.reshape(b, n, 2, self.num_heads, self.head_dim) \
-            .permute(2, 0, 3, 1, 4).unbind(0)
-        q = q.reshape(b, 1, self.num_heads, self.head_dim).transpose(1, 2)
-        context = F.scaled_dot_product_attention(q, k, v)
-        return self.proj(context.transpose(1, 2).reshape(b, 1, d))
 
     def extra_repr(self) -> str:
         return (f"num_heads={self.num_heads}, head_dim={self.head_dim}, "

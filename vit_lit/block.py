@@ -6,26 +6,12 @@ __all__ = ['Mlp', 'Block', 'Encoder']
 # %% ../nbs/10_feed_forward.ipynb #7473110a
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from .attention import Attention
-from .embedding import _check_positive_int
+from .checks import _check_heads, _check_positive_int, _check_tokens
 
 # %% ../nbs/10_feed_forward.ipynb #addd7f88
-def _check_tokens(x, dim: int, who: str) -> None:
-    "Fail with a clear message unless `x` is a (B, N, dim) tensor."
-    if not isinstance(x, torch.Tensor) or x.ndim != 3:
-        shape = (tuple(x.shape) if isinstance(x, torch.Tensor)
-                 else type(x).__name__)
-        raise ValueError(
-            f"{who} needs tokens shaped (B, N, dim), got {shape}; "
-            "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)")
-    if x.shape[-1] != dim:
-        raise ValueError(
-            f"{who} was built for tokens of width dim={dim} but got width "
-            f"{x.shape[-1]} (shape {tuple(x.shape)}); pass (B, N, {dim}) "
-            f"tokens or build it with dim={x.shape[-1]}")
-
-
 def _mlp_width(dim: int, mlp_dim, mlp_ratio) -> int:
     "The feed-forward network's hidden width: `mlp_dim`, or `dim * mlp_ratio`."
     if mlp_dim is None:
@@ -86,37 +72,20 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = Mlp(dim, _mlp_width(dim, mlp_dim, mlp_ratio))
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False):
+    def forward(self, x: torch.Tensor, return_attention: bool = False,
+                cls_only: bool = False):
         """Run the block on `x` (B, N, dim); with `return_attention=True` also
-        return the attention maps (B, heads, N, N), computed explicitly."""
+        return the attention maps (B, heads, N, N), computed explicitly.
+        With `cls_only=True` return only row 0, (B, 1, dim): `norm1` and
+        `attn.qkv` see every token (keys and values), the rest only the
+        CLS row. `ViT.forward` uses it in the last block."""
         _check_tokens(x, self.dim, "Block")
-        if return_attention:
-            context, maps = self.attn(self.norm1(x), return_attention=True)
-            x = x + context
-            return x + self.mlp(self.norm2(x)), maps
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
-
-    def forward_cls(self, x: torch.Tensor) -> torch.Tensor:
-        """Row 0 of `forward(x)` only: (B, N, dim) -> (B, 1, dim). Every
-        token still gives its key and value; `ViT.forward` uses it in the
-        last block, whose other rows the classifier never reads."""
-        _check_tokens(x, self.dim, "Block")
-        x = x[:, :1] + self.attn.forward_cls(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
-
-
-def _check_heads(dim: int, heads) -> None:
-    "Fail with a clear message unless `heads` is a positive divisor of `dim`."
-    if isinstance(heads, bool) or not isinstance(heads, int) or heads < 1:
-        raise ValueError(
-            f"heads (the number of attention heads) must be a positive "
-            f"integer, got {heads!r}; ViT-B/16 uses 12")
-    if dim % heads:
-        divisor = max(h for h in range(1, min(dim, heads) + 1) if dim % h == 0)
-        raise ValueError(
-            f"dim {dim} is not divisible by heads {heads}; choose heads among "
-            f"the divisors of {dim}, e.g. {divisor}")
+        out = self.attn(self.norm1(x), return_attention=return_attention,
+                        cls_only=cls_only)
+        context, maps = out if return_attention else (out, None)
+        x = (x[:, :1] if cls_only else x) + context
+        x = x + self.mlp(self.norm2(x))
+        return (x, maps) if return_attention else x
 
 # %% ../nbs/11_encoder.ipynb #0377e504
 class Encoder(nn.Sequential):
@@ -132,21 +101,26 @@ class Encoder(nn.Sequential):
                 f"{depth!r}; the ViT paper uses 12 for ViT-B")
         super().__init__(*(Block(dim, heads, mlp_dim, **block_kwargs)
                            for _ in range(depth)))
+        self.grad_checkpointing = False  # ViT.set_grad_checkpointing
 
     def forward(self, x: torch.Tensor, return_hidden: bool = False,
-                return_attention: bool = False):
+                return_attention: bool = False, cls_only: bool = False):
         """Run every block. With `return_hidden=True` also return the list of
         the hidden states after each block; with `return_attention=True` the
-        list of each block's attention maps. Returns x, or (x, hidden, maps)
-        with None for what was not asked for."""
+        list of each block's attention maps. With `cls_only=True` the last
+        block returns only the CLS row, (B, 1, dim). Returns x, or (x,
+        hidden, maps) with None for what was not asked for."""
         _check_tokens(x, self[0].dim, "Encoder")
         hidden, maps = [], []
-        for block in self:
+        for i, block in enumerate(self):
+            last = cls_only and i == len(self) - 1
             if return_attention:
-                x, m = block(x, return_attention=True)
+                x, m = block(x, return_attention=True, cls_only=last)
                 maps.append(m)
+            elif self.grad_checkpointing and torch.is_grad_enabled():
+                x = checkpoint(block, x, cls_only=last, use_reentrant=False)
             else:
-                x = block(x)
+                x = block(x, cls_only=last)
             if return_hidden:
                 hidden.append(x)
         if not (return_hidden or return_attention):

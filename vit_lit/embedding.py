@@ -8,12 +8,9 @@ import torch
 from einops import rearrange
 from torch import nn
 
+from .checks import _check_positive_int
+
 # %% ../nbs/02_patch_embedding.ipynb #715e1dc1
-def _check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def _check_images(images, in_channels: int, image_size: int) -> None:
     "Fail unless `images` is a non-empty float (B, C, H, W) batch that fits."
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
@@ -106,7 +103,8 @@ def prepend_cls_token(
             f"width {d}, got {tuple(cls_token.shape)}; "
             f"create it as nn.Parameter(torch.zeros(1, 1, {d}))"
         )
-    return torch.cat([cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
+    # shape[0], not len(tokens): it stays symbolic under torch.export
+    return torch.cat([cls_token.expand(tokens.shape[0], -1, -1), tokens], dim=1)
 
 # %% ../nbs/04_position.ipynb #44d694f4
 class ViTEmbedding(nn.Module):
