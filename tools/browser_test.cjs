@@ -5,7 +5,7 @@
 //   node tools/browser_test.cjs HTML_ROOT < pages.json > report.json
 //
 // pages.json: [{"path": "ko/nbs/06_scores.html", "other": "en/nbs/06_scores.html"}, ...]
-// report.json: {"ko/nbs/06_scores.html": {"problems": [...], "equations": 12, "images": 5}, ...}
+// report.json: {"ko/nbs/06_scores.html": {"problems": [...], "equations": 12, "images": 5, "explorers": []}, ...}
 //
 // The pages are served over HTTP from 127.0.0.1 (as GitHub Pages would serve them); a request to
 // any other host is refused and reported. Per page, at 1280 px and then at 390 px width:
@@ -15,7 +15,11 @@
 // - every <img> loaded (naturalWidth > 0);
 // - the language link (a.vitlit-lang) leads to the same page in the other edition;
 // - at 390 px nothing but code blocks (input cells, text outputs) scrolls sideways, and the page
-//   itself is no wider than the screen.
+//   itself is no wider than the screen;
+// - then, still at 390 px, every attention explorer (.vit-explorer, made by vit_lit.explore) answers
+//   a click on a patch near its centre: its data-query names that patch, its canvas shows another
+//   picture, and no script error comes (report.json: "explorers": [{"id", "query", "passed",
+//   "problems"}, ...] per page).
 // Chromium: $CHROMIUM, else the first of chromium, google-chrome, chromium-browser on the PATH.
 const fs = require("fs");
 const http = require("http");
@@ -102,6 +106,43 @@ function checkWidth(scrollOk) {
   return out;
 }
 
+// Clicks a patch of every attention explorer on the page (vit_lit.explore), as a reader would.
+async function checkExplorers(page, problems) {
+  const results = [];
+  const explorers = page.locator(".vit-explorer");
+  for (let i = 0; i < (await explorers.count()); i++) {
+    const root = explorers.nth(i);
+    const result = { id: await root.getAttribute("id"), query: null, passed: false, problems: [] };
+    results.push(result);
+    const canvas = root.locator("canvas.vx-main");
+    if (!(await canvas.count())) {
+      result.problems.push("no canvas.vx-main: the explorer's script did not run");
+      continue;
+    }
+    const errors = problems.length;
+    const [gh, gw] = await root.evaluate((el) => JSON.parse(el.querySelector("script.vx-data").textContent).grid);
+    let gy = Math.floor(gh / 2), gx = Math.floor(gw / 2);
+    if (String(1 + gy * gw + gx) === (await root.getAttribute("data-query"))) gx = (gx + 1) % gw;
+    const token = 1 + gy * gw + gx;
+    await canvas.evaluate((c) => c.scrollIntoView({ block: "center" }));
+    const before = await canvas.evaluate((c) => c.toDataURL());
+    const box = await canvas.boundingBox();
+    try {
+      await canvas.click({ position: { x: ((gx + 0.5) / gw) * box.width, y: ((gy + 0.5) / gh) * box.height }, timeout: 10000 });
+    } catch (e) {
+      result.problems.push(`could not click patch ${token - 1}: ${e.message.split("\n")[0]}`);
+      continue;
+    }
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    result.query = await root.getAttribute("data-query");
+    if (result.query !== String(token)) result.problems.push(`a click on patch ${token - 1} chose token ${result.query}, not ${token}`);
+    if ((await canvas.evaluate((c) => c.toDataURL())) === before) result.problems.push(`the picture did not change on a click on patch ${token - 1}`);
+    result.problems.push(...problems.slice(errors).filter((p) => /^(script|console) error/.test(p)));
+    result.passed = result.problems.length === 0;
+  }
+  return results;
+}
+
 async function checkPage(context, base, rel, other) {
   const problems = [];
   const foreign = [];
@@ -117,6 +158,7 @@ async function checkPage(context, base, rel, other) {
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url().replace(base, "")}`); });
   page.on("requestfailed", (r) => { if (r.url().startsWith(base)) problems.push(`request failed: ${r.url().replace(base, "")} (${r.failure().errorText})`); });
   let result = { problems: [], equations: 0, images: 0 };
+  let explorers = [];
   try {
     await page.goto(base + rel, { waitUntil: "load", timeout: 60000 });
     result = await Promise.race([page.evaluate(checkContent),
@@ -125,12 +167,14 @@ async function checkPage(context, base, rel, other) {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     problems.push(...(await page.evaluate(checkWidth, SCROLL_OK)));
+    explorers = await checkExplorers(page, problems);
+    for (const x of explorers) problems.push(...x.problems.map((p) => `explorer ${x.id}: ${p}`));
   } catch (e) {
     problems.push(`could not check the page: ${e.message.split("\n")[0]}`);
   }
   problems.push(...result.problems, ...foreign.map((u) => `loads from another host: ${u}`));
   await page.close();
-  return { problems, equations: result.equations, images: result.images };
+  return { problems, equations: result.equations, images: result.images, explorers };
 }
 
 (async () => {

@@ -3,8 +3,9 @@
 One headless Chromium (tools/browser_test.cjs, playwright-core from tools/node_modules) opens every
 page of _toc.yml in both editions, served over HTTP, and reports per page, after the page's scripts
 have run: script errors and failed or foreign requests, equations not typeset (or raw TeX left),
-images not loaded, a language link that does not lead to the same page in the other edition, and,
-at 390 px width, anything but a code block that scrolls sideways.
+images not loaded, a language link that does not lead to the same page in the other edition,
+at 390 px width, anything but a code block that scrolls sideways, and every attention explorer
+(vit_lit.explore) that does not answer a click on a patch.
 """
 import json
 import os
@@ -22,6 +23,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 from notebooks import book_pages  # noqa: E402
 
 PAGES = book_pages()
+# Chapters that must hold at least one attention explorer; a chapter counts once it is in _toc.yml.
+EXPLORER_CHAPTERS = [name for name in ("14_inside",) if name in PAGES]
 
 
 def run_browser(root: Path, pages: list[dict]) -> dict:
@@ -57,6 +60,15 @@ def test_chapters_with_math_were_checked(report):
     assert all(r["images"] > 0 for r in report.values())
 
 
+def test_attention_explorers_answer_a_click(report):
+    "In both editions, the chapters with the interactive figure have one, and every explorer on every page answered."
+    for lang in LANGS:
+        for name in EXPLORER_CHAPTERS:
+            assert report[f"{lang}/nbs/{name}.html"]["explorers"], f"{lang}/nbs/{name}.html has no attention explorer"
+    failed = {page: [x for x in r["explorers"] if not x["passed"]] for page, r in report.items()}
+    assert not any(failed.values()), {page: xs for page, xs in failed.items() if xs}
+
+
 BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
 <p><a class="vitlit-lang" href="../../ko/nbs/other.html">한국어</a></p>
@@ -65,6 +77,7 @@ BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <img src="missing.png" alt="">
 <div style="overflow-x: auto"><div style="width: 900px">a wide table</div></div>
 <div class="highlight"><pre>{code}</pre></div>
+<div class="vit-explorer" id="vit-explorer-without-script"><p>a figure whose script never ran</p></div>
 <script>undefined_function();</script>
 <script src="https://cdn.example.org/mathjax.js"></script>
 </article></body></html>
@@ -73,18 +86,27 @@ BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 
 def test_the_browser_test_catches_each_kind_of_problem(tmp_path):
     "A page with every fault the test looks for, and a clean one: each fault is reported."
+    import torch
+    from vit_lit.explore import attention_explorer
+
+    images = torch.linspace(0, 1, 2 * 12 * 12).reshape(2, 1, 12, 12)
+    maps = {"a": torch.softmax(torch.linspace(-3, 3, 2 * 10 * 10).reshape(2, 10, 10).sin(), -1)}
+    explorer = attention_explorer(images, maps, patch_size=4)._repr_html_()  # a 3x3 grid
     (tmp_path / "en" / "nbs").mkdir(parents=True)
     (tmp_path / "en" / "nbs" / "bad.html").write_text(BAD_PAGE.replace("{code}", "x = 1" * 200), encoding="utf-8")
     (tmp_path / "en" / "nbs" / "good.html").write_text(
         '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>'
         '<body><a class="vitlit-lang" href="../../ko/nbs/good.html">ko</a>'
-        f'<div class="highlight"><pre style="overflow-x: auto">{"y = 2" * 200}</pre></div></body></html>',
+        f'<div class="highlight"><pre style="overflow-x: auto">{"y = 2" * 200}</pre></div>{explorer}</body></html>',
         encoding="utf-8")
     found = run_browser(tmp_path, [{"path": "en/nbs/bad.html", "other": "ko/nbs/bad.html"},
                                    {"path": "en/nbs/good.html", "other": "ko/nbs/good.html"}])
     problems = "\n".join(found["en/nbs/bad.html"]["problems"])
     for words in ("raw TeX in the text", "1 of 1 equations not typeset", "image not loaded: missing.png",
                   "script error", "HTTP 404", "language link leads to ko/nbs/other.html, not ko/nbs/bad.html",
-                  "scrolls sideways at 390px", "loads from another host: https://cdn.example.org/mathjax.js"):
+                  "scrolls sideways at 390px", "loads from another host: https://cdn.example.org/mathjax.js",
+                  "explorer vit-explorer-without-script: no canvas.vx-main"):
         assert words in problems, f"{words!r} not reported; got:\n{problems}"
     assert found["en/nbs/good.html"]["problems"] == []
+    [ok] = found["en/nbs/good.html"]["explorers"]
+    assert ok["passed"] and ok["query"] == str(1 + 1 * 3 + 1)  # the centre patch of the 3x3 grid
