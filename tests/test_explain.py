@@ -252,3 +252,10 @@ def test_maps_of_the_wrong_rank_and_bad_k():
         mean_attention_distance(constant(torch.eye(5)), 0)
     with pytest.raises(ValueError, match="k must be a whole number from 1 to 16 .* got 17"):
         filter_components(small(), 17)
+
+
+def test_float64_maps_stay_float64():
+    maps = attention_maps(small().double(), images().double())
+    assert maps.dtype == torch.float64
+    assert attention_rollout(maps).dtype == torch.float64
+    assert mean_attention_distance(maps, 4).dtype == torch.float64

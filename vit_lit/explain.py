@@ -89,7 +89,7 @@ def attention_maps(model: ViT, images: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
         return torch.stack(model.attention_maps(images), dim=1)
 
-# %% ../nbs/14_inside.ipynb #c02bcebe
+# %% ../nbs/14_inside.ipynb #293a5a68
 def _grid_side(n: int, who: str) -> int:
     "The side of the square patch grid of a ViT with n tokens, CLS first."
     side = math.isqrt(max(n - 1, 0))
@@ -104,7 +104,8 @@ def _grid_side(n: int, who: str) -> int:
 def _stack_maps(maps, who: str) -> torch.Tensor:
     """Attention maps as one tensor (B, depth, heads, N, N), from a tensor of
     that shape or from a list of `depth` tensors (B, heads, N, N), one per
-    block, as Hugging Face's `output_attentions` gives them."""
+    block, as Hugging Face's `output_attentions` gives them; float64 stays
+    float64."""
     if isinstance(maps, Sequence) and maps and all(
             isinstance(m, torch.Tensor) and m.ndim == 4 for m in maps):
         maps = torch.stack(list(maps), dim=1)
@@ -116,7 +117,7 @@ def _stack_maps(maps, who: str) -> torch.Tensor:
             f"{who} needs attention maps shaped (B, depth, heads, N, N) or a "
             f"list of (B, heads, N, N), one per block, got {shape}; pass "
             "what attention_maps(model, images) returns")
-    return maps.float()
+    return maps if maps.is_floating_point() else maps.float()
 
 # %% ../nbs/14_inside.ipynb #02b3ea7a
 def mean_attention_distance(maps, patch_size: int) -> torch.Tensor:
