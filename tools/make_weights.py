@@ -49,11 +49,10 @@ def random_affine(rotate: float, scale: float, shift: float):
     return augment
 
 
-def train(recipe: dict, *, progress: bool = True, time_budget: float | None = None):
-    "Build the preset and train it by `recipe`; returns (model, history)."
+def train(recipe: dict, data, *, progress: bool = True, time_budget: float | None = None):
+    "Build the preset and train it on `data` (a digits split) by `recipe`; returns (model, history)."
     torch.manual_seed(recipe["seed"])
     model = create_vit(PRESET)
-    data = load_mnist_split()
     history = fit(model, (data.x_train, data.y_train),
                   epochs=None if time_budget else recipe["epochs"], time_budget=time_budget,
                   batch_size=recipe["batch_size"], lr=recipe["lr"],
@@ -72,10 +71,10 @@ def main() -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     recipe = {key: getattr(args, key) for key in RECIPE}
-    start = time.perf_counter()
-    model, history = train(recipe)
-    seconds = time.perf_counter() - start
     data = load_mnist_split()
+    start = time.perf_counter()
+    model, history = train(recipe, data)
+    seconds = time.perf_counter() - start
     accuracy = evaluate(model, (data.x_test, data.y_test))["accuracy"]
     meta = dict(preset=PRESET, config=json.dumps(model.config), recipe=json.dumps(recipe),
                 test_accuracy=f"{accuracy:.4f}", train_seconds=f"{seconds:.0f}",
