@@ -7,8 +7,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from vit_lit.checkpoint import (check_config, load_checkpoint, load_model,
-                                save_checkpoint)
+from vit_lit.checkpoint import (check_config, check_writable,
+                                load_checkpoint, load_model, save_checkpoint)
 from vit_lit.model import ViT, create_vit
 
 TINY = dict(dim=32, depth=1, heads=2, mlp_dim=64)
@@ -131,3 +131,76 @@ def test_another_configuration_names_every_difference(tmp_path):
 def test_model_without_config(tmp_path):
     with pytest.raises(TypeError, match="needs a model with a `config` dict"):
         save_checkpoint(tmp_path / "m.safetensors", torch.nn.Linear(2, 2))
+
+
+def test_damaged_tensor_data_is_noticed(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "m.safetensors", model,
+                           trained_optimizer(model), step=2)
+    data = bytearray(path.read_bytes())
+    n = int.from_bytes(data[:8], "little")
+    assert len(data) - (8 + n) > 6000
+    data[8 + n + 1000:8 + n + 6000] = bytes(5000)  # zeros over tensor data
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="m.safetensors' is damaged: its "
+                       "tensor data no longer matches the checksum"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_without_checksum_still_loads(tmp_path):
+    "Files written before checksums existed: no sha256 in the metadata."
+    model = tiny_model().eval()
+    path = save_checkpoint(tmp_path / "m.safetensors", model, step=3)
+    header = json.loads(path.read_bytes()[8:8 + int.from_bytes(
+        path.read_bytes()[:8], "little")])
+    meta = header["__metadata__"]
+    assert len(meta.pop("sha256")) == 64
+    state = load_checkpoint(path)
+    save_file({f"model.{k}": v for k, v in state.model.items()},
+              tmp_path / "old.safetensors", metadata=meta)
+    old = load_checkpoint(tmp_path / "old.safetensors")
+    assert old.step == 3
+    x = torch.rand(2, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path / "old.safetensors")(x),
+                           model(x))
+
+
+def test_wrapped_models_are_saved_under_the_model_names(tmp_path):
+    model = tiny_model()
+    names = set(model.state_dict())
+    for wrapped in (torch.compile(model), torch.nn.DataParallel(model),
+                    torch.compile(torch.nn.DataParallel(model))):
+        assert set(wrapped.state_dict()) != names
+        path = save_checkpoint(tmp_path / "w.safetensors", wrapped)
+        assert set(load_checkpoint(path).model) == names
+    # a file an older version wrote with the wrapper's names still loads
+    meta = {"format": "vit-lit-checkpoint", "version": "1",
+            "config": json.dumps(model.config), "step": "0",
+            "history": "{}", "training": "{}"}
+    save_file({f"model._orig_mod.{k}": v
+               for k, v in model.state_dict().items()},
+              tmp_path / "old.safetensors", metadata=meta)
+    assert set(load_checkpoint(tmp_path / "old.safetensors").model) == names
+
+
+def test_write_protected_checkpoint_is_refused_and_modes_kept(tmp_path):
+    path = save_checkpoint(tmp_path / "m.safetensors", tiny_model())
+    os.chmod(path, 0o640)
+    save_checkpoint(path, tiny_model(), step=1)
+    assert (path.stat().st_mode & 0o777) == 0o640  # replaced, mode kept
+    os.chmod(path, 0o444)
+    with pytest.raises(ValueError, match="m.safetensors' is write-protected"):
+        save_checkpoint(path, tiny_model(), step=2)
+    assert load_checkpoint(path).step == 1
+
+
+def test_bad_places_for_a_checkpoint(tmp_path):
+    with pytest.raises(ValueError, match="is a folder; give a file name"):
+        check_writable(tmp_path)
+    with pytest.raises(ValueError, match="missing' for the checkpoint .* "
+                       "does not exist; create it first"):
+        check_writable(tmp_path / "missing" / "m.safetensors")
+    (tmp_path / "ro").mkdir(mode=0o555)
+    with pytest.raises(ValueError, match="ro' is not writable"):
+        check_writable(tmp_path / "ro" / "m.safetensors")

@@ -117,8 +117,10 @@ def test_image_folder_and_resume(tmp_path, capsys):
     assert run.returncode == 0, run.stderr
     assert sorted(re.findall(r"(one|seven|zero) ", run.stdout)) == [
         "one", "seven", "zero"]
-    assert "'digits' has 10 classes but the model predicts 3" in error(
-        capsys, "eval", second, "--dataset", "digits")
+    assert ("'digits' has classes '0', '1', '2', '3', '4', '5', '6', '7', "
+            "'8', '9' that the model was not trained on (its classes: one, "
+            "seven, zero)") in error(capsys, "eval", second, "--dataset",
+                                     "digits")
 
 
 def test_errors_of_the_real_process(tmp_path):
@@ -150,7 +152,7 @@ def test_clear_errors(trained, tmp_path, capsys):
         "vit_cifar_patch4_32", "--epochs", "1", "--out",
         tmp_path / "x.safetensors")
     Image.new("L", (16, 16)).save(tmp_path / "big.png")
-    Image.new("RGB", (8, 8)).save(tmp_path / "colour.png")
+    Image.new("RGB", (8, 8), (200, 30, 0)).save(tmp_path / "colour.png")
     assert ("is 16x16 with 1 channel (greyscale), but the model takes images "
             "of 8x8 with 1 channel (greyscale)") in error(
         capsys, "predict", ckpt, tmp_path / "big.png")
@@ -165,3 +167,153 @@ def test_clear_errors(trained, tmp_path, capsys):
         capsys, "eval", tmp_path / "notes.txt")
     assert "add --download" in error(
         capsys, "eval", ckpt, "--dataset", "cifar10", "--data-dir", tmp_path)
+
+
+@pytest.fixture
+def small_folder(tmp_path):
+    "30 digits (0, 1, 7) as PNG files, one folder per class."
+    d = load_digits_split()
+    names, n = {0: "zero", 1: "one", 7: "seven"}, 0
+    for i, (image, label) in enumerate(zip(d.x_train, d.y_train)):
+        if int(label) in names and n < 30:
+            save_png(tmp_path / "folder" / names[int(label)] / f"{i}.png",
+                     image[0])
+            n += 1
+    return tmp_path / "folder"
+
+
+def train_args(folder, out, *more):
+    return ["train", "--dataset", str(folder), "--out", str(out), "--quiet",
+            "--batch-size", "16", *map(str, more)]
+
+
+def test_same_seed_same_checkpoint(small_folder, tmp_path):
+    states = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.safetensors"
+        torch.rand(5)  # whatever came before must not matter
+        assert main(train_args(small_folder, out, "--epochs", "1",
+                               "--seed", "3")) == 0
+        states.append(load_checkpoint(out))
+    a, b = states
+    assert a.model.keys() == b.model.keys()
+    for k in a.model:
+        assert torch.equal(a.model[k], b.model[k]), k
+    assert torch.equal(a.rng, b.rng)
+    assert a.history["train_loss"] == b.history["train_loss"]
+
+
+def test_resume_with_nothing_left_says_so(small_folder, tmp_path, capsys):
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    assert main(train_args(small_folder, first, "--epochs", "1")) == 0
+    capsys.readouterr()
+    assert main(train_args(small_folder, second, "--epochs", "1",
+                           "--resume", first)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("nothing to train: ") and "saved" not in out
+    assert f"{second} was not written" in out and not second.exists()
+    assert main(train_args(small_folder, second, "--epochs", "2",
+                           "--resume", first)) == 0
+    assert "saved" in capsys.readouterr().out
+    assert load_checkpoint(second).history["epoch"] == [1, 2]
+
+
+def one_line_error(capsys, *args):
+    "Exit code 2 and one line on stderr, no traceback; returns the line."
+    assert main([str(a) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_bad_arguments_are_refused_before_training(small_folder, tmp_path,
+                                                   capsys):
+    ckpt = tmp_path / "a.safetensors"
+    assert main(train_args(small_folder, ckpt, "--epochs", "1")) == 0
+    run = ["train", "--dataset", small_folder, "--epochs", "1", "--quiet"]
+    assert "is a folder; give a file name" in one_line_error(
+        capsys, *run, "--out", tmp_path)
+    assert "does not exist; create it first" in one_line_error(
+        capsys, *run, "--out", tmp_path / "missing" / "m.safetensors")
+    (tmp_path / "ro").mkdir(mode=0o555)
+    err = one_line_error(capsys, *run, "--out", tmp_path / "ro" / "m.st")
+    assert "'" + str(tmp_path / "ro") + "' is not writable" in err
+    assert ".tmp" not in err
+    protected = tmp_path / "p.safetensors"
+    protected.write_bytes(ckpt.read_bytes())
+    os.chmod(protected, 0o444)
+    assert "is write-protected" in one_line_error(capsys, *run, "--out",
+                                                  protected)
+    assert protected.read_bytes() == ckpt.read_bytes()
+    assert (protected.stat().st_mode & 0o777) == 0o444
+    out = tmp_path / "new.safetensors"
+    assert "unknown device 'gpu'; use one of: cpu" in one_line_error(
+        capsys, *run, "--out", out, "--device", "gpu")
+    if not torch.cuda.is_available():
+        assert "device 'cuda' is not available" in one_line_error(
+            capsys, *run, "--out", out, "--device", "cuda")
+        assert "device 'cuda' is not available" in one_line_error(
+            capsys, "predict", ckpt, "x.png", "--device", "cuda")
+    assert "--time-budget must be a positive, finite number" in \
+        one_line_error(capsys, "train", "--dataset", small_folder,
+                       "--time-budget", "inf", "--out", out)
+    assert "--preset cannot change the model of a resumed run" in \
+        one_line_error(capsys, *run, "--out", out, "--resume", ckpt,
+                       "--preset", "vit_digits_patch2_8")
+    assert not out.exists()
+    image = next((small_folder / "one").iterdir())
+    for top in ("0", "-2"):
+        assert f"--top must be at least 1, got {top}" in one_line_error(
+            capsys, "predict", ckpt, image, "--top", top)
+
+
+def test_version(capsys):
+    from vit_lit import __version__
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"vit-lit {__version__}\n"
+
+
+def test_ctrl_c_names_the_last_checkpoint(small_folder, tmp_path):
+    import signal
+    import time
+    out = tmp_path / "run.safetensors"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vit_lit.cli", *train_args(
+            small_folder, out, "--epochs", "100000")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    start = time.monotonic()
+    while not out.exists() and time.monotonic() - start < 120:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    epochs = len(load_checkpoint(out).history["epoch"])
+    assert err == (f"vit-lit train: interrupted; the last complete checkpoint "
+                   f"is {out} ({epochs} epoch{'s' if epochs != 1 else ''}); "
+                   f"continue with --resume {out}\n")
+
+
+def test_python_dash_m_vit_lit():
+    run = subprocess.run([sys.executable, "-m", "vit_lit", "--version"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.startswith("vit-lit "), run
+
+
+def test_resume_from_python_checkpoint_with_too_few_classes(tmp_path, capsys,
+                                                            small_folder):
+    "A checkpoint from fit() without class names: the count must fit."
+    from torch.utils.data import TensorDataset
+    from vit_lit.model import create_vit
+    from vit_lit.train import fit
+    model = create_vit("vit_digits_patch4_8", num_classes=2)
+    ckpt = tmp_path / "two.safetensors"
+    fit(model, TensorDataset(torch.rand(4, 1, 8, 8), torch.tensor([0, 1] * 2)),
+        epochs=1, progress=False, device="cpu", checkpoint=ckpt)
+    assert "has 3 classes but the checkpoint" in one_line_error(
+        capsys, *train_args(small_folder, tmp_path / "b.safetensors",
+                            "--epochs", "2", "--resume", ckpt))

@@ -232,3 +232,105 @@ def test_fit_on_cuda_with_bf16(digits):
                **{**FAST, "device": "cuda"})
     assert next(model.parameters()).is_cuda
     assert all(math.isfinite(v) for v in hist["train_loss"])
+
+
+def test_resume_with_a_shuffled_dataloader_is_exact(digits, tmp_path):
+    "Restoring the random state must not be followed by an extra draw."
+    x, y = digits.x_train[:256], digits.y_train[:256]
+
+    def loader():
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+
+    kw = dict(epochs=4, seed=2, **FAST)
+    whole = fit(tiny_model(), loader(), augment=random_shift(1), **kw)
+    shift, calls = random_shift(1), [0]
+
+    def crash_in_epoch_3(images):  # 4 steps an epoch
+        calls[0] += 1
+        if calls[0] > 9:
+            raise KeyboardInterrupt
+        return shift(images)
+
+    path = tmp_path / "run.safetensors"
+    with pytest.raises(KeyboardInterrupt):
+        fit(tiny_model(), loader(), augment=crash_in_epoch_3, checkpoint=path,
+            **kw)
+    assert load_checkpoint(path).step == 8
+    resumed = fit(tiny_model(seed=9), loader(), augment=random_shift(1),
+                  resume=path, **kw)
+    assert resumed["train_loss"] == whole["train_loss"]
+
+
+def test_resume_with_nothing_left_writes_nothing(digits, tmp_path):
+    data = (digits.x_train[:64], digits.y_train[:64])
+    path, other = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    first = fit(tiny_model(), data, epochs=2, checkpoint=path, **FAST)
+    again = fit(tiny_model(), data, epochs=2, checkpoint=other, resume=path,
+                **FAST)
+    assert again == first and not other.exists()
+
+
+def test_a_larger_time_budget_on_resume_trains_the_difference(digits,
+                                                              tmp_path):
+    data = (digits.x_train[:128], digits.y_train[:128])
+    path = tmp_path / "a.safetensors"
+    first = fit(tiny_model(), data, time_budget=1, checkpoint=path, **FAST)
+    state = load_checkpoint(path)
+    assert state.training["time_budget"] == 1
+    more = fit(tiny_model(), data, time_budget=3, checkpoint=path,
+               resume=path, **FAST)
+    assert len(more["epoch"]) > len(first["epoch"])
+    assert more["seconds"][-1] >= 2.5 or more["lr"][-1] < 1e-4
+    assert load_checkpoint(path).step > state.step
+    same = fit(tiny_model(), data, time_budget=2, resume=path, **FAST)
+    assert same == more  # a budget already spent trains nothing
+
+
+def test_checkpoint_of_a_compiled_model_has_the_model_names(digits, tmp_path):
+    data = (digits.x_train[:64], digits.y_train[:64])
+    model = tiny_model()
+    compiled = torch.compile(model)  # not run: only its names matter here
+    path = tmp_path / "c.safetensors"
+    from vit_lit.checkpoint import load_model, save_checkpoint
+    save_checkpoint(path, compiled)
+    assert set(load_checkpoint(path).model) == set(model.state_dict())
+    load_model(path)
+    wrapped = nn.DataParallel(model)
+    fit(wrapped, data, epochs=1, checkpoint=path, **FAST)
+    assert set(load_checkpoint(path).model) == set(model.state_dict())
+
+
+def test_fit_clear_errors(digits, tmp_path):
+    data = (digits.x_train[:10], digits.y_train[:10])
+    weights = tmp_path / "w.safetensors"
+    from vit_lit.checkpoint import save_checkpoint
+    save_checkpoint(weights, tiny_model())
+    with pytest.raises(ValueError, match="holds weights only, no optimiser "
+                       "state.*load_model"):
+        fit(tiny_model(), data, epochs=2, resume=weights, **FAST)
+    with pytest.raises(ValueError, match="train_data is empty"):
+        fit(tiny_model(), (data[0][:0], data[1][:0]), epochs=1, **FAST)
+
+    class Dicts(torch.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return {"pixel_values": torch.zeros(1, 8, 8), "label": 0}
+
+    with pytest.raises(TypeError, match=r"train_data must give \(images, "
+                       r"labels\) pairs of tensors, got a dict with keys "
+                       r"\['label', 'pixel_values'\]"):
+        fit(tiny_model(), DataLoader(Dicts(), batch_size=2), epochs=1, **FAST)
+    with pytest.raises(ValueError, match="time_budget must be a positive, "
+                       "finite"):
+        fit(tiny_model(), data, time_budget=math.inf, **FAST)
+    with pytest.raises(ValueError, match="unknown device 'gpu'; use one of: "
+                       "cpu"):
+        fit(tiny_model(), data, epochs=1, **{**FAST, "device": "gpu"})
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device 'cuda' is not "
+                           "available: torch sees 0 CUDA GPU"):
+            fit(tiny_model(), data, epochs=1, **{**FAST, "device": "cuda"})
+    with pytest.raises(ValueError, match="is a folder; give a file name"):
+        fit(tiny_model(), data, epochs=1, checkpoint=tmp_path, **FAST)
