@@ -108,8 +108,16 @@ def test_long_lines_are_found_in_cells_the_book_shows():
     ]}
     problems = notebooks.long_lines(Path("x.ipynb"), nb)
     assert len(problems) == 2, problems
-    assert problems[0].startswith("x.ipynb: code cell 0, line 2 has 81 characters")
+    assert problems[0].startswith("x.ipynb: code cell 0, line 2 is 81 columns wide")
     assert "code cell 7, line 1" in problems[1]
+
+
+def test_hangul_counts_two_columns():
+    hangul = 'print("' + "한" * 36 + '")'       # 45 characters, 81 columns in the book
+    assert len(hangul) == 45 and notebooks.display_width(hangul) == 81
+    problems = notebooks.long_lines(Path("x.ipynb"), {"cells": [code(hangul)]})
+    assert len(problems) == 1 and "81 columns wide" in problems[0]
+    assert notebooks.long_lines(Path("x.ipynb"), {"cells": [code(hangul[:-3] + '")')]}) == []
 
 
 def test_the_check_covers_the_notebooks_of_the_book():

@@ -2,7 +2,7 @@
 
     python tools/notebooks.py clean     rewrite every notebook in its clean form
     python tools/notebooks.py check     fail if a notebook is not clean, a prose cell lacks its partner,
-                                        or a code line the book shows is longer than 80 characters
+                                        or a code line the book shows is wider than 80 columns (Hangul counting two)
 
 Clean means: cell metadata reduced to `tags`, notebook metadata reduced to the kernel, execution
 counts renumbered 1, 2, 3... over the code cells (so nbval still compares every stored output),
@@ -17,6 +17,7 @@ import configparser
 import json
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -72,17 +73,23 @@ def edition_cell(cell: dict, lang: str) -> dict | None:
             "outputs": [], "execution_count": None}
 
 
+def display_width(line: str) -> int:
+    "Columns a line takes in the book's monospaced code: Hangul and other wide characters count two."
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
 def long_lines(path: Path, nb: dict, limit: int = MAX_LINE) -> list[str]:
-    "Code lines the book shows that are longer than `limit` characters."
+    "Code lines the book shows that are wider than `limit` display columns."
     problems = []
     for i, cell in enumerate(nb["cells"]):
         shown = edition_cell(cell, "en") if cell["cell_type"] == "code" else None
         if shown is None or HIDDEN & set(shown["metadata"]["tags"]):
             continue
         for j, line in enumerate(shown["source"].splitlines(), 1):
-            if len(line) > limit:
-                problems.append(f"{path.name}: code cell {i}, line {j} has {len(line)} characters "
-                                f"(at most {limit} in a cell the book shows; wrap it): {line.strip()[:40]}...")
+            if display_width(line) > limit:
+                problems.append(f"{path.name}: code cell {i}, line {j} is {display_width(line)} columns wide "
+                                f"(Hangul counts two; at most {limit} in a cell the book shows; wrap it): "
+                                f"{line.strip()[:40]}...")
     return problems
 
 

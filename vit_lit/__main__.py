@@ -8,5 +8,6 @@ import sys
 
 from .cli import main
 
-if __name__ == "__main__" and "get_ipython" not in globals():  # python -m vit_lit
+# python -m vit_lit
+if __name__ == "__main__" and "get_ipython" not in globals():
     sys.exit(main())

@@ -84,8 +84,9 @@ def check_writable(path) -> None:
     refused even where the owner could override it)."""
     path = Path(path)
     if path.is_dir():
+        example = str(path / "model.safetensors")
         raise ValueError(f"{str(path)!r} is a folder; give a file name for "
-                         f"the checkpoint, e.g. {str(path / 'model.safetensors')!r}")
+                         f"the checkpoint, e.g. {example!r}")
     folder = path.parent
     if not folder.is_dir():
         raise ValueError(f"the folder {str(folder)!r} for the checkpoint "
