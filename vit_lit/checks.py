@@ -7,6 +7,11 @@ __all__ = []
 import torch
 
 # %% ../nbs/96_checks.ipynb #c4a1e006
+def _shape_or_type(x) -> tuple | str:
+    "What an error message says a value is: a tensor's shape, else its type."
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+
+
 def _check_positive_int(name: str, value, who: str | None = None) -> None:
     """Fail unless `value` is an int of at least 1 (not a bool); `who`, when
     given, is named as the one that needs it."""
@@ -31,10 +36,8 @@ def _check_heads(dim: int, heads, name: str = "heads") -> None:
 def _check_tokens(x, dim: int, who: str) -> None:
     "Fail with a clear message unless `x` is a (B, N, dim) tensor."
     if not isinstance(x, torch.Tensor) or x.ndim != 3:
-        shape = (tuple(x.shape) if isinstance(x, torch.Tensor)
-                 else type(x).__name__)
         raise ValueError(
-            f"{who} needs tokens shaped (B, N, dim), got {shape}; "
+            f"{who} needs tokens shaped (B, N, dim), got {_shape_or_type(x)}; "
             "for one sequence (N, dim) add a batch axis: x.unsqueeze(0)")
     if x.shape[-1] != dim:
         raise ValueError(

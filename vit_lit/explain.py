@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from .checks import _shape_or_type
 from .model import ViT
 
 # %% ../nbs/14_inside.ipynb #8d1e0920
@@ -79,8 +80,7 @@ def attention_maps(model: ViT, images: torch.Tensor) -> torch.Tensor:
     want = (c["channels"], c["image_size"], c["image_size"])
     if (not isinstance(images, torch.Tensor) or images.ndim != 4
             or tuple(images.shape[1:]) != want):
-        shape = (tuple(images.shape) if isinstance(images, torch.Tensor)
-                 else type(images).__name__)
+        shape = _shape_or_type(images)
         raise ValueError(
             f"attention_maps: this model takes images shaped (B, {want[0]}, "
             f"{want[1]}, {want[2]}), got {shape}; resize them to "
@@ -111,8 +111,7 @@ def _stack_maps(maps, who: str) -> torch.Tensor:
         maps = torch.stack(list(maps), dim=1)
     if (not isinstance(maps, torch.Tensor) or maps.ndim != 5
             or maps.shape[-1] != maps.shape[-2]):
-        shape = (tuple(maps.shape) if isinstance(maps, torch.Tensor)
-                 else type(maps).__name__)
+        shape = _shape_or_type(maps)
         raise ValueError(
             f"{who} needs attention maps shaped (B, depth, heads, N, N) or a "
             f"list of (B, heads, N, N), one per block, got {shape}; pass "
