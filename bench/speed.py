@@ -3,6 +3,16 @@
     .venv/bin/python bench/speed.py            # the table (a few minutes on 2 cores)
     .venv/bin/python bench/speed.py --quick    # a smoke run (seconds)
     .venv/bin/python bench/speed.py --profile  # also where the time goes, per model
+    python bench/speed.py --device cuda        # the CUDA table (bf16 autocast, MFU)
+    python bench/speed.py --device cuda --compile  # + torch.compile rows
+
+On CUDA (`--device cuda`) the configurations are ViT-S/16 and ViT-B/16 at 224,
+batch 128, under bf16 autocast, AdamW with fused=True for both models; each
+repetition is timed with CUDA events (the median of at least 10, after a
+warm-up), model FLOPs utilisation (MFU) is the analytic FLOP rate over the
+card's dense bf16 peak (989 TFLOP/s for an H100 SXM, --peak-tflops) and over a
+8192^3 bf16 matmul timed among the models, and peak memory is
+torch.cuda.max_memory_allocated above what was allocated before the 3 calls.
 
 Both models are built with the same configuration and hold the same weights
 (vit_lit's state dict, converted to timm's names). For every configuration the
@@ -57,6 +67,12 @@ from torch import nn
 
 from timm.models.vision_transformer import VisionTransformer
 from vit_lit import PRESETS, ViT
+
+CUDA_CONFIGS = [  # (label, preset name, batch size)
+    ("ViT-S/16, 224", "vit_small_patch16_224", 128),
+    ("ViT-B/16, 224", "vit_base_patch16_224", 128),
+]
+H100_BF16_TFLOPS = 989.0  # dense bf16 peak of an H100 SXM (NVIDIA's datasheet)
 
 CONFIGS = [  # (label, preset name, batch size)
     ("32x32 / patch 4", "vit_cifar_patch4_32", 64),
@@ -259,6 +275,164 @@ def profile(models, x, y, preset, rows: int):
                                             row_limit=rows))
 
 
+# --------------------------------------------------------------------------- CUDA
+def cuda_forward_fn(model, x, y):
+    model.eval()
+
+    def run():
+        with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16):
+            model(x)
+    return run
+
+
+def cuda_train_fn(model, x, y):
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+
+    def run():
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", torch.bfloat16):
+            loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    run.optimizer = opt
+    return run
+
+
+def cuda_matmul_fn(size: int = 8192):
+    "One large bf16 matmul, 2 * size^3 FLOPs: the card's practical peak."
+    a = torch.randn(size, size, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(size, size, device="cuda", dtype=torch.bfloat16)
+
+    def run():
+        a @ b
+    return run
+
+
+def cuda_interleaved(fns: dict, reps: int, target_s: float,
+                     warmup: int) -> dict[str, float]:
+    "Median seconds per call of each function, CUDA events, alternating."
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    torch.cuda.synchronize()
+    calls = {}
+    for name, fn in fns.items():
+        start = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        calls[name] = time.perf_counter() - start
+    n = max(1, round(target_s / max(min(calls.values()), 1e-6)))
+    times = {name: [] for name in fns}
+    names = list(fns)
+    for r in range(reps):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            begin = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            begin.record()
+            for _ in range(n):
+                fns[name]()
+            end.record()
+            end.synchronize()
+            times[name].append(begin.elapsed_time(end) / 1e3 / n)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def cuda_peak_memory(fn_maker, model, x, y) -> float:
+    "MiB allocated above the start during 3 calls (AdamW's state included)."
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    before = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    fn = fn_maker(model, x, y)
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    peak = torch.cuda.max_memory_allocated() - before
+    model.zero_grad(set_to_none=True)
+    del fn
+    return peak / 2 ** 20
+
+
+def cuda_main(args) -> None:
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    reps = max(args.reps or (10 if args.quick else 15), 10)
+    target_s = 0.02 if args.quick else 0.1
+    warmup = 3 if args.quick else 10
+    card = torch.cuda.get_device_name()
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{today}; {card}; torch {torch.__version__}, CUDA "
+          f"{torch.version.cuda}; bf16 autocast; dense bf16 peak "
+          f"{args.peak_tflops:.0f} TFLOP/s\n", flush=True)
+    rows, matmuls = [], []
+    for label, preset, bs in CUDA_CONFIGS:
+        if args.only and args.only not in preset:
+            continue
+        cfg = PRESETS[preset]
+        if args.quick:
+            bs = min(bs, 32)
+        models = {k: m.cuda() for k, m in build_models(preset, args.candidate).items()}
+        x, y = (t.cuda() for t in batch(preset, bs))
+        with torch.inference_mode():
+            outs = {k: m.eval()(x) for k, m in models.items()}
+        diffs = {k: (o - outs["timm"]).abs().max().item()
+                 for k, o in outs.items() if k != "timm"}
+        variants = [("eager", models)]
+        if args.compile:
+            variants.append(("compiled", {k: torch.compile(m)
+                                          for k, m in models.items()}))
+        fl = flops_per_image(cfg)
+        print(f"{label} (batch {bs}): max |logits - timm's| in float32 = "
+              + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()), flush=True)
+        for variant, ms in variants:
+            for mode, make, mult in (("forward", cuda_forward_fn, 1),
+                                     ("train step", cuda_train_fn, 3)):
+                t0 = time.perf_counter()
+                mem = {name: cuda_peak_memory(make, m, x, y)
+                       for name, m in ms.items()}
+                fns = {name: make(m, x, y) for name, m in ms.items()}
+                fns["matmul"] = cuda_matmul_fn()
+                sec = cuda_interleaved(fns, reps, target_s, warmup)
+                mm = 2 * 8192 ** 3 / sec.pop("matmul") / 1e12
+                matmuls.append(mm)
+                for name in ms:
+                    ips = bs / sec[name]
+                    tflops = ips * fl * mult / 1e12
+                    rows.append(dict(config=label, batch=bs, mode=mode,
+                                     model=name if variant == "eager"
+                                     else f"{name} (compiled)",
+                                     ips=ips, ratio=sec["timm"] / sec[name],
+                                     tflops=tflops,
+                                     mfu=tflops / args.peak_tflops,
+                                     of_matmul=tflops / mm, mem=mem[name]))
+                del fns
+                for m in ms.values():
+                    m.zero_grad(set_to_none=True)
+                print(f"  {variant} {mode}: " + ", ".join(
+                    f"{r['model']} {r['ips']:.0f} img/s ({r['ratio']:.3f}x, "
+                    f"MFU {r['mfu']:.1%})" for r in rows[-len(ms):])
+                    + f"; bf16 matmul {mm:.0f} TFLOP/s; "
+                    f"{time.perf_counter() - t0:.0f} s", flush=True)
+        del models, variants
+        torch.cuda.empty_cache()
+    print("\n| configuration | batch | pass | model | images/s | vs timm | TFLOP/s "
+          "| MFU | of bf16 matmul | peak memory (MiB) |")
+    print("|---|--:|---|---|--:|--:|--:|--:|--:|--:|")
+    for r in rows:
+        print(f"| {r['config']} | {r['batch']} | {r['mode']} | {r['model']} "
+              f"| {r['ips']:.0f} | {r['ratio']:.3f}x | {r['tflops']:.0f} "
+              f"| {r['mfu']:.1%} | {r['of_matmul']:.1%} | {r['mem']:.0f} |")
+    print(f"\nMeasured {today} on one {card}, torch {torch.__version__} "
+          f"(CUDA {torch.version.cuda}); bf16 autocast, fused AdamW; median of "
+          f"{reps} interleaved repetitions timed with CUDA events after "
+          f"{warmup} warm-up calls; MFU against {args.peak_tflops:.0f} TFLOP/s "
+          f"(dense bf16), 'of bf16 matmul' against an 8192^3 bf16 matmul "
+          f"timed among the models (median {statistics.median(matmuls):.0f}, "
+          f"best {max(matmuls):.0f} TFLOP/s); vs timm compares like with like "
+          f"(compiled with compiled).")
+
+
 # --------------------------------------------------------------------------- main
 def cpu_name() -> str:
     try:
@@ -290,8 +464,21 @@ def main(argv=None):
     ap.add_argument("--no-memory", action="store_true", help="skip peak memory")
     ap.add_argument("--candidate", default=None, help="a .py file with "
                     "build(cfg) -> nn.Module, timed as a third model")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                    help="cpu (the default table) or cuda (bf16, MFU)")
+    ap.add_argument("--compile", action="store_true",
+                    help="on CUDA, also time torch.compile'd models")
+    ap.add_argument("--peak-tflops", type=float, default=H100_BF16_TFLOPS,
+                    help="the card's dense bf16 peak for MFU (default: H100 SXM)")
     ap.add_argument("--_memory", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            ap.error("--device cuda: torch sees no CUDA GPU here "
+                     f"(torch {torch.__version__}); run it on a machine with one")
+        return cuda_main(args)
+    if args.compile:
+        ap.error("--compile is for --device cuda")
 
     if args._memory:
         print(memory_child(*json.loads(args._memory)))
