@@ -1,12 +1,13 @@
 """vit_lit.train: random shifts, the schedule, evaluate, fit (determinism, data
 kinds, time budget, exact resume, bad input)."""
 import math
+import time
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from vit_lit.checkpoint import load_checkpoint
 from vit_lit.data import load_digits_split
@@ -334,3 +335,66 @@ def test_fit_clear_errors(digits, tmp_path):
             fit(tiny_model(), data, epochs=1, **{**FAST, "device": "cuda"})
     with pytest.raises(ValueError, match="is a folder; give a file name"):
         fit(tiny_model(), data, epochs=1, checkpoint=tmp_path, **FAST)
+
+
+class Pairs(Dataset):
+    "(image, label) pairs that are not tensors in memory, as a folder gives."
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def budget_stop_data(kind, x, y):
+    "A fresh copy of the training data, as a new process would build it."
+    if kind == "shuffled DataLoader":
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+    if kind == "DataLoader with its own generator":
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
+                          generator=torch.Generator().manual_seed(7))
+    return Pairs(x, y) if kind == "Dataset" else (x, y)
+
+
+@pytest.mark.parametrize("kind", ["shuffled DataLoader",
+                                  "DataLoader with its own generator",
+                                  "Dataset", "tensors"])
+def test_a_budget_stop_within_an_epoch_resumes_exactly(digits, tmp_path,
+                                                       monkeypatch, kind):
+    """A time budget stops a run in the middle of an epoch; resumed from its
+    checkpoint, the run takes the rest of that epoch's order and ends with
+    the weights and losses of a run that never stopped."""
+    x, y = digits.x_train[:256], digits.y_train[:256]  # 4 steps an epoch
+    # 12 warm-up steps outlast the stopped part, so its learning rates do not
+    # depend on the length of the schedule (from a budget or from epochs)
+    kw = dict(seed=2, **{**FAST, "warmup_epochs": 3})
+    whole = tiny_model()
+    full = fit(whole, budget_stop_data(kind, x, y), epochs=4,
+               augment=random_shift(1), **kw)
+
+    clock, shift = [0.0], random_shift(1)
+
+    def slow_from_step_6(images):  # 1 s a step, then the budget is spent
+        clock[0] += 1 if clock[0] < 5 else 1000
+        return shift(images)
+
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    path = tmp_path / "run.safetensors"
+    stopped = fit(tiny_model(), budget_stop_data(kind, x, y), time_budget=100,
+                  augment=slow_from_step_6, checkpoint=path, **kw)
+    monkeypatch.undo()
+    assert load_checkpoint(path).step == 6  # 2 of epoch 2's 4 batches done
+
+    resumed_model = tiny_model(seed=9)
+    resumed = fit(resumed_model, budget_stop_data(kind, x, y), epochs=4,
+                  augment=random_shift(1), resume=path, **kw)
+    for (name, p), q in zip(whole.state_dict().items(),
+                            resumed_model.state_dict().values()):
+        assert torch.equal(p, q), name
+    assert stopped["epoch"] == [1, 1.5]  # the history says where it stopped
+    assert resumed["epoch"] == [1, 2, 3, 4]  # the half epoch is completed
+    assert resumed["train_loss"] == full["train_loss"]
+    assert resumed["train_accuracy"] == full["train_accuracy"]
