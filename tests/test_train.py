@@ -1,5 +1,6 @@
 """vit_lit.train: random shifts, the schedule, evaluate, fit (determinism, data
 kinds, time budget, exact resume, bad input)."""
+import json
 import math
 import time
 
@@ -235,12 +236,17 @@ def test_fit_on_cuda_with_bf16(digits):
     assert all(math.isfinite(v) for v in hist["train_loss"])
 
 
-def test_resume_with_a_shuffled_dataloader_is_exact(digits, tmp_path):
-    "Restoring the random state must not be followed by an extra draw."
+@pytest.mark.parametrize("own_generator", [False, True])
+def test_resume_with_a_shuffled_dataloader_is_exact(digits, tmp_path,
+                                                    own_generator):
+    """Restoring the random state must not be followed by an extra draw; a
+    DataLoader that shuffles with its own generator gets its state back."""
     x, y = digits.x_train[:256], digits.y_train[:256]
 
-    def loader():
-        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+    def loader():  # as a new process builds it
+        g = torch.Generator().manual_seed(7) if own_generator else None
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
+                          generator=g)
 
     kw = dict(epochs=4, seed=2, **FAST)
     whole = fit(tiny_model(), loader(), augment=random_shift(1), **kw)
@@ -398,3 +404,39 @@ def test_a_budget_stop_within_an_epoch_resumes_exactly(digits, tmp_path,
     assert resumed["epoch"] == [1, 2, 3, 4]  # the half epoch is completed
     assert resumed["train_loss"] == full["train_loss"]
     assert resumed["train_accuracy"] == full["train_accuracy"]
+
+
+def test_a_checkpoint_without_the_epochs_place_still_resumes(digits,
+                                                              tmp_path,
+                                                              monkeypatch):
+    "Files written before epoch_rng and epoch_sums existed load and resume."
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+    x, y = digits.x_train[:256], digits.y_train[:256]
+    clock = [0.0]
+
+    def slow_from_step_6(images):
+        clock[0] += 1 if clock[0] < 5 else 1000
+        return images
+
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    path = tmp_path / "new.safetensors"
+    fit(tiny_model(), (x, y), time_budget=100, augment=slow_from_step_6,
+        checkpoint=path, **FAST)
+    monkeypatch.undo()
+    with safe_open(path, "pt") as f:
+        meta = f.metadata()
+    training = json.loads(meta["training"])
+    assert len(training.pop("epoch_sums")) == 3
+    meta = {**meta, "training": json.dumps(training)}
+    del meta["sha256"]  # older still: no checksum either
+    tensors = {k: v for k, v in load_file(path).items()
+               if not k.startswith("rng.epoch.")}
+    old = tmp_path / "old.safetensors"
+    save_file(tensors, old, metadata=meta)
+    state = load_checkpoint(old)
+    assert state.epoch_rng == {} and state.step == 6
+    resumed = fit(tiny_model(), DataLoader(TensorDataset(x, y), batch_size=64,
+                                           shuffle=True),
+                  epochs=3, resume=old, **FAST)
+    assert resumed["epoch"] == [1, 2, 3]  # epoch 2's entry completed
