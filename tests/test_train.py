@@ -131,6 +131,17 @@ def test_evaluate_restores_training_mode(digits):
     assert model.training
 
 
+def test_evaluate_leaves_the_random_state_alone(digits):
+    """A DataLoader's iterator draws from torch's random state; evaluating at
+    a budget's stop, before the checkpoint, must not move it."""
+    loader = DataLoader(TensorDataset(digits.x_test, digits.y_test),
+                        batch_size=100)
+    model = tiny_model()
+    before = torch.get_rng_state()
+    evaluate(model, loader)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
 def test_fit_is_deterministic_and_learns(digits):
     data = (digits.x_train, digits.y_train)
     runs = [fit(tiny_model(), data, epochs=6, seed=1, **FAST,
