@@ -317,3 +317,34 @@ def test_resume_from_python_checkpoint_with_too_few_classes(tmp_path, capsys,
     assert "has 3 classes but the checkpoint" in one_line_error(
         capsys, *train_args(small_folder, tmp_path / "b.safetensors",
                             "--epochs", "2", "--resume", ckpt))
+
+
+def test_a_budget_that_stops_within_an_epoch_says_how_far(small_folder,
+                                                          tmp_path, capsys,
+                                                          monkeypatch):
+    "The budget stops within the first epoch; a larger one goes on from there."
+    import time
+    clock = [0.0]
+
+    def tick():  # one second per reading: no real time in the test
+        clock[0] += 1
+        return clock[0]
+
+    monkeypatch.setattr(time, "perf_counter", tick)
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    small = ("--batch-size", "4")  # 30 images: 8 steps an epoch
+    assert main(train_args(small_folder, first, "--time-budget", "3",
+                           *small)) == 0
+    out = capsys.readouterr().out
+    stopped = load_checkpoint(first)
+    assert 0 < stopped.step < 8 and stopped.history["epoch"] == [
+        stopped.step / 8]
+    assert re.search(r"\(0\.\d+ epochs, \d+ s\); saved ", out), out
+    assert main(train_args(small_folder, second, "--time-budget", "6",
+                           "--resume", first, *small)) == 0
+    out = capsys.readouterr().out
+    assert "saved" in out and second.exists(), out  # it trained, in epoch 1
+    resumed = load_checkpoint(second)
+    assert resumed.step > stopped.step
+    assert len(resumed.history["epoch"]) == 1  # the same epoch, further on
+    assert resumed.history["epoch"][0] == min(resumed.step / 8, 1)

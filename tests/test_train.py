@@ -1,12 +1,14 @@
 """vit_lit.train: random shifts, the schedule, evaluate, fit (determinism, data
 kinds, time budget, exact resume, bad input)."""
+import json
 import math
+import time
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from vit_lit.checkpoint import load_checkpoint
 from vit_lit.data import load_digits_split
@@ -129,6 +131,17 @@ def test_evaluate_restores_training_mode(digits):
     assert model.training
 
 
+def test_evaluate_leaves_the_random_state_alone(digits):
+    """A DataLoader's iterator draws from torch's random state; evaluating at
+    a budget's stop, before the checkpoint, must not move it."""
+    loader = DataLoader(TensorDataset(digits.x_test, digits.y_test),
+                        batch_size=100)
+    model = tiny_model()
+    before = torch.get_rng_state()
+    evaluate(model, loader)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
 def test_fit_is_deterministic_and_learns(digits):
     data = (digits.x_train, digits.y_train)
     runs = [fit(tiny_model(), data, epochs=6, seed=1, **FAST,
@@ -234,12 +247,17 @@ def test_fit_on_cuda_with_bf16(digits):
     assert all(math.isfinite(v) for v in hist["train_loss"])
 
 
-def test_resume_with_a_shuffled_dataloader_is_exact(digits, tmp_path):
-    "Restoring the random state must not be followed by an extra draw."
+@pytest.mark.parametrize("own_generator", [False, True])
+def test_resume_with_a_shuffled_dataloader_is_exact(digits, tmp_path,
+                                                    own_generator):
+    """Restoring the random state must not be followed by an extra draw; a
+    DataLoader that shuffles with its own generator gets its state back."""
     x, y = digits.x_train[:256], digits.y_train[:256]
 
-    def loader():
-        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+    def loader():  # as a new process builds it
+        g = torch.Generator().manual_seed(7) if own_generator else None
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
+                          generator=g)
 
     kw = dict(epochs=4, seed=2, **FAST)
     whole = fit(tiny_model(), loader(), augment=random_shift(1), **kw)
@@ -279,7 +297,7 @@ def test_a_larger_time_budget_on_resume_trains_the_difference(digits,
     assert state.training["time_budget"] == 1
     more = fit(tiny_model(), data, time_budget=3, checkpoint=path,
                resume=path, **FAST)
-    assert len(more["epoch"]) > len(first["epoch"])
+    assert more["epoch"][-1] > first["epoch"][-1]
     assert more["seconds"][-1] >= 2.5 or more["lr"][-1] < 1e-4
     assert load_checkpoint(path).step > state.step
     same = fit(tiny_model(), data, time_budget=2, resume=path, **FAST)
@@ -334,3 +352,102 @@ def test_fit_clear_errors(digits, tmp_path):
             fit(tiny_model(), data, epochs=1, **{**FAST, "device": "cuda"})
     with pytest.raises(ValueError, match="is a folder; give a file name"):
         fit(tiny_model(), data, epochs=1, checkpoint=tmp_path, **FAST)
+
+
+class Pairs(Dataset):
+    "(image, label) pairs that are not tensors in memory, as a folder gives."
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def budget_stop_data(kind, x, y):
+    "A fresh copy of the training data, as a new process would build it."
+    if kind == "shuffled DataLoader":
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+    if kind == "DataLoader with its own generator":
+        return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
+                          generator=torch.Generator().manual_seed(7))
+    return Pairs(x, y) if kind == "Dataset" else (x, y)
+
+
+@pytest.mark.parametrize("kind", ["shuffled DataLoader",
+                                  "DataLoader with its own generator",
+                                  "Dataset", "tensors"])
+def test_a_budget_stop_within_an_epoch_resumes_exactly(digits, tmp_path,
+                                                       monkeypatch, kind):
+    """A time budget stops a run in the middle of an epoch; resumed from its
+    checkpoint, the run takes the rest of that epoch's order and ends with
+    the weights and losses of a run that never stopped."""
+    x, y = digits.x_train[:256], digits.y_train[:256]  # 4 steps an epoch
+    # 12 warm-up steps outlast the stopped part, so its learning rates do not
+    # depend on the length of the schedule (from a budget or from epochs)
+    kw = dict(seed=2, **{**FAST, "warmup_epochs": 3})
+    whole = tiny_model()
+    full = fit(whole, budget_stop_data(kind, x, y), epochs=4,
+               augment=random_shift(1), **kw)
+
+    clock, shift = [0.0], random_shift(1)
+
+    def slow_from_step_6(images):  # 1 s a step, then the budget is spent
+        clock[0] += 1 if clock[0] < 5 else 1000
+        return shift(images)
+
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    path = tmp_path / "run.safetensors"
+    stopped = fit(tiny_model(), budget_stop_data(kind, x, y), time_budget=100,
+                  augment=slow_from_step_6, checkpoint=path, **kw)
+    monkeypatch.undo()
+    assert load_checkpoint(path).step == 6  # 2 of epoch 2's 4 batches done
+
+    resumed_model = tiny_model(seed=9)
+    resumed = fit(resumed_model, budget_stop_data(kind, x, y), epochs=4,
+                  augment=random_shift(1), resume=path, **kw)
+    for (name, p), q in zip(whole.state_dict().items(),
+                            resumed_model.state_dict().values()):
+        assert torch.equal(p, q), name
+    assert stopped["epoch"] == [1, 1.5]  # the history says where it stopped
+    assert resumed["epoch"] == [1, 2, 3, 4]  # the half epoch is completed
+    assert resumed["train_loss"] == full["train_loss"]
+    assert resumed["train_accuracy"] == full["train_accuracy"]
+
+
+def test_a_checkpoint_without_the_epochs_place_still_resumes(digits,
+                                                              tmp_path,
+                                                              monkeypatch):
+    "Files written before epoch_rng and epoch_sums existed load and resume."
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+    x, y = digits.x_train[:256], digits.y_train[:256]
+    clock = [0.0]
+
+    def slow_from_step_6(images):
+        clock[0] += 1 if clock[0] < 5 else 1000
+        return images
+
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    path = tmp_path / "new.safetensors"
+    fit(tiny_model(), (x, y), time_budget=100, augment=slow_from_step_6,
+        checkpoint=path, **FAST)
+    monkeypatch.undo()
+    with safe_open(path, "pt") as f:
+        meta = f.metadata()
+    training = json.loads(meta["training"])
+    assert len(training.pop("epoch_sums")) == 3
+    meta = {**meta, "training": json.dumps(training)}
+    del meta["sha256"]  # older still: no checksum either
+    tensors = {k: v for k, v in load_file(path).items()
+               if not k.startswith("rng.epoch.")}
+    old = tmp_path / "old.safetensors"
+    save_file(tensors, old, metadata=meta)
+    state = load_checkpoint(old)
+    assert state.epoch_rng == {} and state.step == 6
+    resumed = fit(tiny_model(), DataLoader(TensorDataset(x, y), batch_size=64,
+                                           shuffle=True),
+                  epochs=3, resume=old, **FAST)
+    assert resumed["epoch"] == [1, 2, 3]  # epoch 2's entry completed

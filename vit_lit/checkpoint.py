@@ -122,7 +122,8 @@ def _with_checksum(data: bytes) -> bytes:
 
 def save_checkpoint(path, model: nn.Module, optimizer=None, *, step: int = 0,
                     history: dict | None = None, training: dict | None = None,
-                    rng: bool = False) -> Path:
+                    rng: bool = False,
+                    epoch_rng: dict[str, torch.Tensor] | None = None) -> Path:
     """Write `model` (its weights and its `config`), and optionally the
     optimiser state, the step, the history, the training settings and torch's
     random state, to one safetensors file, with a SHA-256 checksum of the
@@ -130,7 +131,10 @@ def save_checkpoint(path, model: nn.Module, optimizer=None, *, step: int = 0,
     temporary name and then renamed, so an existing checkpoint is replaced
     only by a complete one, and keeps its permissions; a write-protected one
     is refused (see `check_writable`). Wrapped models (torch.compile, DDP)
-    are saved under the underlying model's names."""
+    are saved under the underlying model's names. `epoch_rng` holds the
+    random states (by name: `torch`, a DataLoader's own generators) that the
+    epoch in progress drew its order from, for a run that stopped within
+    it."""
     path = Path(path)
     check_writable(path)
     model = _unwrap(model)
@@ -152,6 +156,8 @@ def save_checkpoint(path, model: nn.Module, optimizer=None, *, step: int = 0,
         tensors["rng.torch"] = torch.get_rng_state()
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    for name, state in (epoch_rng or {}).items():
+        tensors[f"rng.epoch.{name}"] = state
     data = _with_checksum(save_bytes(tensors, metadata=meta))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -182,6 +188,7 @@ class Checkpoint:
     training: dict = field(default_factory=dict)
     rng: torch.Tensor | None = None
     cuda_rng: torch.Tensor | None = None
+    epoch_rng: dict = field(default_factory=dict)  # empty in older files
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -226,7 +233,9 @@ def load_checkpoint(path) -> Checkpoint:
                       history=json.loads(meta["history"]),
                       training=json.loads(meta["training"]),
                       rng=tensors.get("rng.torch"),
-                      cuda_rng=tensors.get("rng.cuda"))
+                      cuda_rng=tensors.get("rng.cuda"),
+                      epoch_rng={k[10:]: v for k, v in tensors.items()
+                                 if k.startswith("rng.epoch.")})
 
 # %% ../nbs/94_checkpoint.ipynb #af1ef641
 def check_config(saved: dict, config: dict | None, path) -> None:

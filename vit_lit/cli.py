@@ -232,6 +232,12 @@ def load_dataset(name: str, *, download: bool = False, root="data",
 DEFAULT_PRESET = "vit_digits_patch4_8"
 
 
+def _epochs(history: dict) -> str:
+    "How far a run got, from its history: '3 epochs', '2.5 epochs'."
+    n = round(history["epoch"][-1], 2) if history.get("epoch") else 0
+    return f"{n:g} epoch{'s' if n != 1 else ''}"
+
+
 def _check_train_args(args) -> None:
     "Refuse bad arguments before anything is read or trained."
     if args.resume and args.preset is not None:
@@ -284,19 +290,18 @@ def _train(args) -> None:
                   else None, device=args.device, amp=args.amp,
                   progress=not args.quiet, seed=args.seed,
                   checkpoint=args.out, resume=args.resume)
-    if state is not None and (len(history["epoch"]) ==
-                              len(state.history.get("epoch", []))):
+    # a run that trained changed the epochs (one more, or a part completed)
+    if state is not None and (history["epoch"] ==
+                              state.history.get("epoch", [])):
         length = (f"--epochs {args.epochs}" if args.epochs is not None else
                   f"--time-budget {args.time_budget:g}")
         print(f"nothing to train: {args.resume} already reached {length} "
-              f"(it holds {len(history['epoch'])} epochs, "
+              f"(it holds {_epochs(history)}, "
               f"{state.training.get('seconds', 0):.0f} s); {args.out} was not "
               "written. Give a larger --epochs or --time-budget to train "
               "further")
         return
-    epochs = history["epoch"][-1]
-    done = (f"{epochs} epoch{'s' if epochs != 1 else ''}, "
-            f"{history['seconds'][-1]:.0f} s")
+    done = f"{_epochs(history)}, {history['seconds'][-1]:.0f} s"
     if test is not None:
         print(f"test accuracy {history['eval_accuracy'][-1]:.2%} ({done}); "
               f"saved {args.out}")
@@ -431,11 +436,11 @@ def _interrupted(args, before) -> str:
         return (f"no checkpoint was written by this run (it writes {out} "
                 "after every epoch)")
     try:
-        epochs = len(load_checkpoint(out).history.get("epoch", []))
+        epochs = _epochs(load_checkpoint(out).history)
     except (ValueError, OSError):
         return "no complete checkpoint was written by this run"
-    return (f"the last complete checkpoint is {out} ({epochs} epoch"
-            f"{'s' if epochs != 1 else ''}); continue with --resume {out}")
+    return (f"the last complete checkpoint is {out} ({epochs}); continue "
+            f"with --resume {out}")
 
 
 def main(argv: list[str] | None = None) -> int:

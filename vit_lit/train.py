@@ -4,7 +4,6 @@
 __all__ = ['shift_images', 'random_shift', 'warmup_cosine', 'evaluate', 'check_device', 'fit']
 
 # %% ../nbs/93_train.ipynb #ef918746
-import itertools
 import math
 import os
 import time
@@ -139,27 +138,67 @@ def _epoch_batches(data, batch_size: int, *, seed: int, epoch: int,
                    shuffle: bool = True) -> tuple[int, Iterator]:
     """(number of batches, iterator over (images, labels)) for one epoch, from
     batch `skip` on. A DataLoader is used as it is, except under several
-    processes, where its dataset is re-batched with a DistributedSampler."""
+    processes, where its dataset is re-batched with a DistributedSampler.
+    Tensors in memory start at batch `skip`; a DataLoader's first `skip`
+    batches are loaded and dropped here, so that its random draws (the
+    shuffled order, the workers' seeds, random transforms) are those of the
+    whole epoch."""
     if isinstance(data, DataLoader) and world == 1:
-        return len(data), itertools.islice(iter(data), skip, None)
-    dataset = _dataset(data)
-    if shuffle:
-        sampler = DistributedSampler(dataset, num_replicas=world, rank=rank,
-                                     shuffle=True, seed=seed)
-        sampler.set_epoch(epoch)
+        n, it = len(data), iter(data)
     else:
-        sampler = range(len(dataset))
-    batches = list(BatchSampler(sampler, batch_size, drop_last=False))
-    todo = batches[skip:]
-    if isinstance(dataset, TensorDataset):  # in memory: index whole batches
-        it = (tuple(t[torch.as_tensor(b)] for t in dataset.tensors)
-              for b in todo)
-        return len(batches), it
-    kw = {}
-    if isinstance(data, DataLoader):
-        kw = dict(num_workers=data.num_workers, collate_fn=data.collate_fn,
-                  pin_memory=data.pin_memory)
-    return len(batches), iter(DataLoader(dataset, batch_sampler=todo, **kw))
+        dataset = _dataset(data)
+        if shuffle:
+            sampler = DistributedSampler(dataset, num_replicas=world,
+                                         rank=rank, shuffle=True, seed=seed)
+            sampler.set_epoch(epoch)
+        else:
+            sampler = range(len(dataset))
+        batches = list(BatchSampler(sampler, batch_size, drop_last=False))
+        n = len(batches)
+        if isinstance(dataset, TensorDataset):  # in memory: index batches
+            return n, (tuple(t[torch.as_tensor(b)] for t in dataset.tensors)
+                       for b in batches[skip:])
+        kw = {}
+        if isinstance(data, DataLoader):
+            kw = dict(num_workers=data.num_workers,
+                      collate_fn=data.collate_fn, pin_memory=data.pin_memory)
+        it = iter(DataLoader(dataset, batch_sampler=batches, **kw))
+    for _ in range(skip):
+        next(it)
+    return n, it
+
+
+def _generators(data) -> dict:
+    "The random generators of their own that a DataLoader shuffles with."
+    if not isinstance(data, DataLoader):
+        return {}
+    found = dict(loader=data.generator,
+                 sampler=getattr(data.sampler, "generator", None))
+    return {k: g for k, g in found.items() if isinstance(g, torch.Generator)}
+
+
+def _random_states(data) -> dict:
+    """torch's random state and those of `data`'s own generators, by name: what
+    the order of an epoch that starts now is drawn from."""
+    states = {k: g.get_state() for k, g in _generators(data).items()}
+    return dict(torch=torch.get_rng_state(), **states)
+
+
+def _set_random_states(data, states: dict) -> None:
+    "The inverse of `_random_states` (names it does not have are skipped)."
+    if "torch" in states:
+        torch.set_rng_state(states["torch"])
+    for name, g in _generators(data).items():
+        if name in states:
+            g.set_state(states[name])
+
+
+def _restore_rng(cpu, cuda, device) -> None:
+    "Set torch's random state, and CUDA's on a CUDA device, where given."
+    if cpu is not None:
+        torch.set_rng_state(cpu)
+    if cuda is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(cuda, device)
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -172,7 +211,8 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 512,
     """Loss (plain cross-entropy) and accuracy of `model` over `data` (a Dataset
     of (image, label) pairs, a DataLoader, or a tuple (images, labels)), with
     every prediction and label, as a dict: loss, accuracy, predictions,
-    labels."""
+    labels. torch's random state is left as it was, so evaluating during
+    training does not change what the training draws."""
     data = _as_data(data, "data")
     if data is None:
         raise TypeError("evaluate needs data: a Dataset, a DataLoader, or a "
@@ -184,15 +224,16 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 512,
     was_training = model.training
     model.eval()
     loss, preds, labels = 0.0, [], []
-    _, batches = _epoch_batches(data, batch_size, seed=0, epoch=0,
-                                shuffle=False)
-    for batch in batches:
-        images, y = _pair(batch, "data")
-        logits = model(images.to(device)).float()
-        y = y.to(device)
-        loss += F.cross_entropy(logits, y, reduction="sum").item()
-        preds.append(logits.argmax(-1).cpu())
-        labels.append(y.cpu())
+    with torch.random.fork_rng(devices=[]):  # a DataLoader draws from it
+        _, batches = _epoch_batches(data, batch_size, seed=0, epoch=0,
+                                    shuffle=False)
+        for batch in batches:
+            images, y = _pair(batch, "data")
+            logits = model(images.to(device)).float()
+            y = y.to(device)
+            loss += F.cross_entropy(logits, y, reduction="sum").item()
+            preds.append(logits.argmax(-1).cpu())
+            labels.append(y.cpu())
     model.train(was_training)
     if not labels:
         raise ValueError("evaluate got an empty dataset; "
@@ -286,7 +327,9 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     seconds (the schedule then ends at the budget, sized from the measured
     speed). Returns the history, one entry per epoch in each list: epoch,
     train_loss, train_accuracy, eval_loss and eval_accuracy (with `eval_data`),
-    lr, seconds.
+    lr, seconds. A budget that runs out within an epoch stops there; that
+    epoch's entry counts the batches done, and its `epoch` is the fraction
+    reached (1.5: half of the second epoch).
 
     Data: a Dataset of (image, label) pairs, a DataLoader, or a tuple
     (images, labels). `augment` maps a batch of images to a batch of images
@@ -294,7 +337,10 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     `checkpoint` a path, the run is saved there after every epoch (the
     underlying model's names, also for a torch.compile'd or DDP-wrapped
     model); `resume` continues from such a file, exactly as if the run had
-    not stopped (also with a shuffled DataLoader and random augmentation).
+    not stopped (also with a shuffled DataLoader and random augmentation,
+    and within an epoch where a budget stopped it: the rest of that epoch
+    comes in the same order, a DataLoader's batches already done are loaded
+    again and dropped, and the epoch's entry becomes the whole epoch's).
     `epochs` and `time_budget` count the whole run, the resumed part
     included: resuming with the budget of the interrupted run continues its
     schedule; a larger budget trains for the difference, the schedule
@@ -335,6 +381,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
     history = {k: [] for k in keys + ["lr", "seconds"]}
     step, spent = 0, 0.0   # steps done, seconds spent before this call
     total = None           # total steps, once known
+    stop_rng = (None, None)     # torch's and CUDA's states at the resume
+    replay, carried = {}, None  # random states at its epoch's start, sums
     if resume is not None:
         state = load_checkpoint(resume)
         if state.optimizer is None:
@@ -354,10 +402,9 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
                 total = (step if time_budget <= spent or not step else
                          max(step + 1, round(step * time_budget / spent)))
         history = {k: state.history.get(k, []) for k in history}
-        if state.rng is not None:
-            torch.set_rng_state(state.rng)
-        if state.cuda_rng is not None and device.type == "cuda":
-            torch.cuda.set_rng_state(state.cuda_rng, device)
+        stop_rng = (state.rng, state.cuda_rng)
+        replay, carried = state.epoch_rng, state.training.get("epoch_sums")
+    _restore_rng(*stop_rng, device)
     net = model
     if world > 1:
         net = DistributedDataParallel(
@@ -379,10 +426,18 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
     model.train()
     while total is None or step < total:
         epoch, skip = divmod(step, spe)
+        if replay:  # resumed: the states this epoch's order was drawn from
+            _set_random_states(train_data, replay)
+        at_start = _random_states(train_data)
         _, batches = _epoch_batches(train_data, batch_size, seed=seed,
                                     epoch=epoch, rank=rank, world=world,
                                     skip=skip)
+        if skip and replay:  # then those of the step where the run stopped
+            _restore_rng(*stop_rng, device)
         sums = torch.zeros(3, dtype=torch.float64, device=device)
+        if skip and carried is not None and rank == 0:
+            sums += torch.tensor(carried, dtype=torch.float64, device=device)
+        replay, carried = {}, None
         for batch in batches:
             images, labels = _pair(batch, "train_data")
             w = min(warmup, total // 5) if total and time_budget else warmup
@@ -420,7 +475,9 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
                 t = torch.tensor([total], device=device)
                 dist.broadcast(t, 0)
                 total = int(t.item())
-        row = dict(epoch=epoch + 1, train_loss=(sums[0] / sums[2]).item(),
+        within = step % spe  # batches done of an epoch the budget stopped
+        row = dict(epoch=step / spe if within else epoch + 1,
+                   train_loss=(sums[0] / sums[2]).item(),
                    train_accuracy=(sums[1] / sums[2]).item(), lr=rate)
         if eval_data is not None:
             result = evaluate(model, eval_data, device=device)
@@ -428,20 +485,30 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
             row.update(eval_loss=result["loss"],
                        eval_accuracy=result["accuracy"])
         row["seconds"] = time.perf_counter() - start
+        # an entry for this epoch already (it stopped within) is replaced
+        again = bool(history["epoch"]) and history["epoch"][-1] > epoch
         for k in history:
-            history[k].append(row[k])
+            if again:
+                history[k][-1] = row[k]
+            else:
+                history[k].append(row[k])
         if checkpoint is not None and rank == 0:
+            training = dict(seconds=row["seconds"], total_steps=total,
+                            time_budget=time_budget, epochs=epochs,
+                            seed=seed, batch_size=batch_size,
+                            classes=getattr(_dataset(train_data), "classes",
+                                            None))
+            if within:
+                training["epoch_sums"] = sums.tolist()
             save_checkpoint(
                 checkpoint, model, optimizer, step=step, history=history,
-                training=dict(seconds=row["seconds"], total_steps=total,
-                              time_budget=time_budget, epochs=epochs,
-                              seed=seed, batch_size=batch_size,
-                              classes=getattr(_dataset(train_data),
-                                              "classes", None)),
-                rng=True)
+                training=training, rng=True,
+                epoch_rng=at_start if within else _random_states(train_data))
         post = dict(loss=f"{row['train_loss']:.3f}")
         if eval_data is not None:
             post["eval_acc"] = f"{row['eval_accuracy']:.3f}"
+        if epochs is None:  # the bar counts seconds: say how far it got
+            post["epoch"] = f"{round(row['epoch'], 2):g}"
         bar.set_postfix(post, refresh=False)
         if epochs is not None:
             bar.update(1)
