@@ -283,7 +283,10 @@ def test_ctrl_c_names_the_last_checkpoint(small_folder, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "vit_lit.cli", *train_args(
             small_folder, out, "--epochs", "100000")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # a job started with `&` by a script ignores SIGINT, and so would
+        # this child: give it Python's own handler (KeyboardInterrupt) back
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     start = time.monotonic()
     while not out.exists() and time.monotonic() - start < 120:
         time.sleep(0.2)

@@ -10,6 +10,7 @@ import os
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from vit_lit import ViT, create_vit
 from vit_lit.data import load_digits_split, load_mnist_split
@@ -163,3 +164,17 @@ def test_resume_on_the_gpu_is_exact(digits, tmp_path):
         # atomics in the backward pass may differ in the last bits; a lost
         # random state would differ by far more
         assert torch.allclose(p, q, atol=1e-4)
+
+
+def test_data_parallel_trains_on_its_gpu_and_refuses_the_cpu(digits):
+    if DEVICE != "cuda":
+        pytest.skip("nn.DataParallel without GPUs wraps nothing")
+    data = (digits.x_train[:64], digits.y_train[:64])
+    torch.manual_seed(0)
+    model = nn.DataParallel(create_vit("vit_digits_patch2_8", dim=32, depth=2,
+                                       heads=2, mlp_dim=64))
+    with pytest.raises(ValueError, match=r"nn.DataParallel over GPUs \[0.*"
+                       r"device='cpu'.*device='cuda:0'.*model.module"):
+        fit(model, data, epochs=1, progress=False, device="cpu")
+    fit(model, data, epochs=1, progress=False, device="cuda")
+    assert next(model.parameters()).is_cuda

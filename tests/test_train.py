@@ -313,8 +313,9 @@ def test_checkpoint_of_a_compiled_model_has_the_model_names(digits, tmp_path):
     save_checkpoint(path, compiled)
     assert set(load_checkpoint(path).model) == set(model.state_dict())
     load_model(path)
-    wrapped = nn.DataParallel(model)
-    fit(wrapped, data, epochs=1, checkpoint=path, **FAST)
+    wrapped = nn.DataParallel(model)  # over every GPU there is, or none
+    gpu = "cuda:0" if torch.cuda.is_available() else "cpu"
+    fit(wrapped, data, epochs=1, checkpoint=path, **{**FAST, "device": gpu})
     assert set(load_checkpoint(path).model) == set(model.state_dict())
 
 

@@ -315,6 +315,18 @@ def _check_run(epochs, time_budget) -> None:
                          f"seconds, got {time_budget!r}; or use epochs")
 
 # %% ../nbs/93_train.ipynb #b9f51598
+def _check_data_parallel(model: nn.Module, device: torch.device) -> None:
+    "An nn.DataParallel over GPUs runs only on its first GPU."
+    if isinstance(model, nn.DataParallel) and model.device_ids:
+        first = torch.device("cuda", model.device_ids[0])
+        if device.type != "cuda" or (device.index or 0) != first.index:
+            raise ValueError(
+                f"fit got an nn.DataParallel over GPUs {model.device_ids} but "
+                f"device={str(device)!r}; pass device={str(first)!r} to train "
+                f"on those GPUs, or the model itself (model.module) to train "
+                f"on {device}")
+
+
 def fit(model: nn.Module, train_data, *, eval_data=None,
         epochs: int | None = None, time_budget: float | None = None,
         batch_size: int = 64, lr: float = 1.5e-3, weight_decay: float = 0.1,
@@ -353,6 +365,7 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     if checkpoint is not None:
         check_writable(checkpoint)  # before training, not after an epoch
     rank, world, device, started = _setup_distributed(device)
+    _check_data_parallel(model, device)
     try:
         return _fit(model, train_data, eval_data, epochs, time_budget,
                     batch_size, lr, weight_decay, warmup_epochs,
