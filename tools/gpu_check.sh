@@ -56,7 +56,8 @@ if ! (cd / && "$PY" - "$here" <<'EOF' 2>/dev/null); then  # from / : not found b
 import pathlib, sys, vit_lit
 sys.exit(pathlib.Path(vit_lit.__file__).resolve().parent != pathlib.Path(sys.argv[1], "vit_lit"))
 EOF
-  "$PY" -m pip install -q --no-index --no-deps --no-build-isolation -e . \
+  # --use-pep517: setuptools' own editable build, not `setup.py develop` (which wants the network)
+  "$PY" -m pip install -q --no-index --no-deps --no-build-isolation --use-pep517 -e . \
     || { say "FAIL: pip install -e . (vit_lit from this tree)"; exit 2; }
   say "installed vit_lit from this tree (editable, no dependencies)"
 fi
