@@ -322,7 +322,8 @@ def cuda_interleaved(fns: dict, reps: int, target_s: float,
         fn()
         torch.cuda.synchronize()
         calls[name] = time.perf_counter() - start
-    n = max(1, round(target_s / max(min(calls.values()), 1e-6)))
+    # each function gets its own number of calls per repetition (~target_s)
+    n = {name: max(1, round(target_s / max(dt, 1e-6))) for name, dt in calls.items()}
     times = {name: [] for name in fns}
     names = list(fns)
     for r in range(reps):
@@ -330,11 +331,11 @@ def cuda_interleaved(fns: dict, reps: int, target_s: float,
             begin = torch.cuda.Event(enable_timing=True)
             end = torch.cuda.Event(enable_timing=True)
             begin.record()
-            for _ in range(n):
+            for _ in range(n[name]):
                 fns[name]()
             end.record()
             end.synchronize()
-            times[name].append(begin.elapsed_time(end) / 1e3 / n)
+            times[name].append(begin.elapsed_time(end) / 1e3 / n[name])
     return {name: statistics.median(t) for name, t in times.items()}
 
 
