@@ -140,7 +140,8 @@ fi
 pinned=$(sed -n 's/^torch==//p' requirements/dev.txt)
 have=$("$PY" -c 'import torch; print(torch.__version__.split("+")[0])')
 nbval=(-p no:cacheprovider "${workers[@]}" ${workers:+--dist loadfile}
-       --nbval-sanitize-with tools/nbval_sanitize.cfg)
+       --nbval-sanitize-with tools/nbval_sanitize.cfg
+       --nbval-kernel-startup-timeout 300)  # 60 s was too short with ~30 processes starting
 if step notebooks && [ "$have" = "$pinned" ]; then
   "$PY" -m pytest -q "${nbval[@]}" --nbval nbs > "$OUTDIR/notebooks.log" 2>&1 &
   nbs_pid=$!
