@@ -8,16 +8,20 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-lib test-notebooks test-book pins
+        test-lib test-notebooks test-book pins check-browser
 
 book: venv
 	$(BIN)/python book/build.py
 
-test: venv check-export check-notebooks lint-workflows test-lib test-notebooks book test-book
+test: check-browser venv check-export check-notebooks lint-workflows test-lib test-notebooks book test-book
 	@echo "make test: all gates passed"
 
 venv:
 	@bash tools/venv.sh
+
+# First, in seconds: what the browser test needs (Node.js, Chromium, a Hangul font), with the command to install it.
+check-browser:
+	@bash tools/check_browser.sh
 
 # Developer loop: edit nbs/, then `make execute` (stores outputs), `make clean`, `make export`.
 export: venv

@@ -197,3 +197,22 @@ def test_readme_table_links_both_colab_notebooks():
     assert len(rows) == len(notebooks.book_pages()) - 1  # the chapters; the intro is the README itself
     for row, name in zip(rows, notebooks.book_pages()[1:]):
         assert f"[en]({colab.colab_url('en', name)}) · [ko]({colab.colab_url('ko', name)})" in row
+
+
+def test_check_browser_names_what_is_missing_and_the_command(tmp_path):
+    "make test stops in seconds, not after the build, when the browser test cannot run."
+    import shutil as sh
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "grep", "fc-list"):  # no node, npm or chromium
+        if sh.which(tool):
+            (bin_dir / tool).symlink_to(sh.which(tool))
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    run = subprocess.run([str(bin_dir / "bash"), str(ROOT / "tools" / "check_browser.sh")],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 2
+    assert "Node.js with npm" in run.stderr and "a Chromium" in run.stderr
+    assert "sudo apt-get install -y nodejs npm chromium" in run.stderr
+    found = subprocess.run(["bash", str(ROOT / "tools" / "check_browser.sh")],
+                           capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr  # this machine runs the browser test
