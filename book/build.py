@@ -4,7 +4,10 @@ For each language, the notebooks of nbs/ are copied into _build/src/<lang>/ with
 language's prose cells removed, nbdev directive lines (`#| ...`) and nbval markers stripped, and
 setup cells (`#| hide`) hidden (tools/notebooks.py's `edition_cell`, which the Colab notebooks of
 tools/colab.py share); then `jupyter-book build -W -n` executes and renders them with
-VIT_LIT_LANG=<lang>, so the figures speak the edition's language.
+VIT_LIT_LANG=<lang>, so the figures speak the edition's language. The notebooks' stored outputs
+are the English edition's (made with VIT_LIT_LANG=en, and proven equal to a fresh run by nbval in
+`make test`), so the English edition shows them without running the notebooks a third time;
+VIT_LIT_EXECUTE=all executes it too.
 
 The book serves its own MathJax 3 (npm package `mathjax`, pinned in tools/package-lock.json and
 installed into tools/node_modules by tools/npm_ci.sh), CSS and script (book/vitlit.css, vitlit.js):
@@ -36,13 +39,36 @@ EDITIONS = {
 }
 
 
+STORED = "en"  # the language of the outputs stored in nbs/ (tools/notebooks.py clean keeps them)
+
+
+def shows_stored_outputs(lang: str) -> bool:
+    "Whether the `lang` edition shows the stored outputs instead of executing the notebooks."
+    return lang == STORED and os.environ.get("VIT_LIT_EXECUTE", "") != "all"
+
+
+def edition_cells(nb: dict, lang: str, stored: bool) -> list[dict]:
+    "The edition's cells; with `stored`, code cells keep their stored outputs."
+    cells = []
+    for cell in nb["cells"]:
+        shown = edition_cell(cell, lang)
+        if shown is None:
+            continue
+        if stored and cell["cell_type"] == "code":
+            shown = {**shown, "outputs": cell.get("outputs", []),
+                     "execution_count": cell.get("execution_count")}
+        cells.append(shown)
+    return cells
+
+
 def write_sources(lang: str) -> Path:
     src = BUILD / "src" / lang
     shutil.rmtree(src, ignore_errors=True)
     (src / "nbs").mkdir(parents=True)
+    stored = shows_stored_outputs(lang)
     for path in sorted((ROOT / "nbs").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        nb["cells"] = [c for c in (edition_cell(c, lang) for c in nb["cells"]) if c is not None]
+        nb["cells"] = edition_cells(nb, lang, stored)
         (src / "nbs" / path.name).write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     toc["root"] = f"nbs/{toc['root']}"
@@ -54,6 +80,8 @@ def write_sources(lang: str) -> Path:
     config["title"] = EDITIONS[lang]["title"]
     config["repository"].update(url=cfg["git_url"], branch=cfg["branch"], path_to_book="")
     config["sphinx"]["config"]["language"] = lang
+    if stored:
+        config["execute"]["execute_notebooks"] = "off"
     config["sphinx"]["config"]["vitlit_colab_url"] = colab_url(lang, "{name}")  # book/vitlit_book.py fills in {name}
     write_static(src / STATIC)
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
@@ -82,7 +110,8 @@ def build(lang: str) -> None:
     env = {**os.environ, "VIT_LIT_LANG": lang}
     env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or no figure is shown
     jb = Path(sys.executable).parent / "jupyter-book"
-    print(f"book: building the {EDITIONS[lang]['name']} edition", flush=True)
+    how = "from the stored outputs" if shows_stored_outputs(lang) else "executing every notebook"
+    print(f"book: building the {EDITIONS[lang]['name']} edition ({how})", flush=True)
     subprocess.run([str(jb), "build", str(src), "--path-output", str(out), "--warningiserror", "--nitpick",
                     "--keep-going", "--quiet"], env=env, check=True)
     html = BUILD / "html"

@@ -134,6 +134,23 @@ def test_book_build_shares_edition_cell():
     assert build.edition_cell is notebooks.edition_cell
 
 
+def test_english_edition_shows_the_stored_outputs_and_korean_executes(monkeypatch):
+    spec = importlib.util.spec_from_file_location("vitlit_book_build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    monkeypatch.delenv("VIT_LIT_EXECUTE", raising=False)
+    assert build.shows_stored_outputs("en") and not build.shows_stored_outputs("ko")
+    nb = bilingual()
+    en = build.edition_cells(nb, "en", stored=True)
+    code_cells = [c for c in en if c["cell_type"] == "code"]
+    assert code_cells[-1]["outputs"][0]["text"] == "one"
+    assert code_cells[-1]["source"] == "x = t(ko='하나', en='one')"  # directives still go
+    ko = build.edition_cells(nb, "ko", stored=False)
+    assert all(c["outputs"] == [] for c in ko if c["cell_type"] == "code")
+    monkeypatch.setenv("VIT_LIT_EXECUTE", "all")
+    assert not build.shows_stored_outputs("en")
+
+
 def bilingual():
     return {"cells": [md("# 제목", "ko"), md("# Title", "en"), code(notebooks.colab_cell_source(), tags=["remove-cell"]),
                       code("#| export\nx = t(ko='하나', en='one')", [{"output_type": "stream", "name": "stdout",
