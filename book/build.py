@@ -28,7 +28,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from colab import colab_url  # noqa: E402
-from notebooks import edition_cell, settings  # noqa: E402
+from notebooks import edition_cell, folded_solutions, settings  # noqa: E402
 
 BUILD = ROOT / "_build"
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
@@ -39,6 +39,12 @@ EDITIONS = {
 }
 
 
+TOGGLES = {  # sphinx-togglebutton's hint on a folded admonition, MyST-NB's on a folded code cell
+    "ko": {"togglebutton_hint": "눌러서 보기", "togglebutton_hint_hide": "눌러서 숨기기",
+           "nb_code_prompt_show": "코드 보기", "nb_code_prompt_hide": "코드 숨기기"},
+    "en": {"togglebutton_hint": "Click to show", "togglebutton_hint_hide": "Click to hide",
+           "nb_code_prompt_show": "Show code", "nb_code_prompt_hide": "Hide code"},
+}
 STORED = "en"  # the language of the outputs stored in nbs/ (tools/notebooks.py clean keeps them)
 
 
@@ -68,7 +74,7 @@ def write_sources(lang: str) -> Path:
     stored = shows_stored_outputs(lang)
     for path in sorted((ROOT / "nbs").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        nb["cells"] = edition_cells(nb, lang, stored)
+        nb["cells"] = folded_solutions(edition_cells(nb, lang, stored), lang)
         (src / "nbs" / path.name).write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     toc["root"] = f"nbs/{toc['root']}"
@@ -80,6 +86,7 @@ def write_sources(lang: str) -> Path:
     config["title"] = EDITIONS[lang]["title"]
     config["repository"].update(url=cfg["git_url"], branch=cfg["branch"], path_to_book="")
     config["sphinx"]["config"]["language"] = lang
+    config["sphinx"]["config"].update(TOGGLES[lang])  # the folded solutions' buttons
     if stored:
         config["execute"]["execute_notebooks"] = "off"
     config["sphinx"]["config"]["vitlit_colab_url"] = colab_url(lang, "{name}")  # book/vitlit_book.py fills in {name}

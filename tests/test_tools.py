@@ -233,3 +233,41 @@ def test_check_browser_names_what_is_missing_and_the_command(tmp_path):
     found = subprocess.run(["bash", str(ROOT / "tools" / "check_browser.sh")],
                            capture_output=True, text=True)
     assert found.returncode == 0, found.stderr  # this machine runs the browser test
+
+
+def chapter_with_exercises(check="assert x == 2"):
+    return {"cells": [md("# 장", "ko"), md("# Chapter", "en"), code("x = 2"),
+                      md("## 연습 문제\n\n1. 하나\n2. 둘", "ko"), md("## Exercises\n\n1. one\n2. two", "en"),
+                      md("풀이 하나", "ko", "solution"), md("solution one", "en", "solution"),
+                      code(check, tags=["solution"]),
+                      md("풀이 둘", "ko", "solution"), md("solution two", "en", "solution")]}
+
+
+def test_exercises_pass_when_each_has_its_solution():
+    assert notebooks.exercise_problems(Path("01_x.ipynb"), chapter_with_exercises(), required=True) == []
+
+
+@pytest.mark.parametrize("change,words", [
+    (lambda nb: nb["cells"].pop(), "2 en exercises and 1 en solutions"),
+    (lambda nb: nb.update(cells=nb["cells"][:3]), "has no exercises"),
+    (lambda nb: nb["cells"].__setitem__(7, code("x", tags=["solution"])), "checks nothing (no assert)"),
+    (lambda nb: nb["cells"].insert(2, md("풀이", "ko", "solution")), "comes before the exercises"),
+])
+def test_exercise_problems_are_found(change, words):
+    nb = chapter_with_exercises()
+    change(nb)
+    found = "\n".join(notebooks.exercise_problems(Path("01_x.ipynb"), nb, required=True))
+    assert words in found, found
+
+
+def test_book_folds_solutions_and_colab_moves_them_last():
+    cells = [c for c in (notebooks.edition_cell(c, "ko") for c in chapter_with_exercises()["cells"]) if c]
+    folded = notebooks.folded_solutions(cells, "ko")
+    assert folded[3]["source"].startswith("````{admonition} 풀이 1\n:class: dropdown\n\n풀이 하나")
+    assert "hide-cell" in folded[4]["metadata"]["tags"]
+    assert folded[5]["source"].startswith("````{admonition} 풀이 2")
+    last = notebooks.solutions_last(cells, "ko")
+    assert [c["source"][:8] for c in last[-4:]] == ["## 풀이\n\n위", "### 풀이 1", "assert x", "### 풀이 2"]
+    assert not any(notebooks.is_solution(c) for c in last[:-4])
+    nb = colab.colab_notebook(chapter_with_exercises(), "en")
+    assert nb["metadata"]["colab"] == {"collapsed_sections": ["solutions"]}

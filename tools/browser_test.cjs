@@ -19,7 +19,8 @@
 // - then, still at 390 px, every attention explorer (.vit-explorer, made by vit_lit.explore) answers
 //   a click on a patch near its centre: its data-query names that patch, its canvas shows another
 //   picture, and no script error comes (report.json: "explorers": [{"id", "query", "passed",
-//   "problems"}, ...] per page).
+//   "problems"}, ...] per page);
+// - and the first folded solution of an exercise is hidden until a click on its title opens it.
 // Chromium: $CHROMIUM, else the first of chromium, google-chrome, chromium-browser on the PATH.
 const fs = require("fs");
 const http = require("http");
@@ -143,6 +144,37 @@ async function checkExplorers(page, problems) {
   return results;
 }
 
+// Opens the first folded solution of the page (notebooks.folded_solutions), as a reader would: its
+// prose (a dropdown admonition) and its code (a <details> cell) must be hidden on load and shown
+// after a click on their title. Report: "solutions": {"folded": n, "opened": bool, "problems": []}.
+async function checkSolutions(page) {
+  const out = { folded: 0, opened: false, problems: [] };
+  const prose = page.locator(".admonition.dropdown");
+  const code = page.locator("details.hide");
+  out.folded = (await prose.count()) + (await code.count());
+  if (!out.folded) return out;
+  // checkVisibility also sees the content of a closed <details> (hidden by content-visibility)
+  const shown = async (loc) => loc.evaluate((el) => el.getBoundingClientRect().height > 0 &&
+    el.checkVisibility({ visibilityProperty: true, opacityProperty: true, contentVisibilityAuto: true }));
+  if (await prose.count()) {
+    const box = prose.first();
+    const body = box.locator(":scope > :not(.admonition-title)").first();
+    if (await shown(body)) out.problems.push("a solution's prose is visible before any click");
+    await box.locator(".admonition-title").first().click({ timeout: 10000 });
+    await page.waitForTimeout(400);  // sphinx-togglebutton animates the opening
+    if (!(await shown(body))) out.problems.push("a click on a solution's title did not show its prose");
+  }
+  if (await code.count()) {
+    const cell = code.first();
+    const input = cell.locator(":scope > :not(summary)").first();
+    if (await cell.evaluate((d) => d.open) || await shown(input)) out.problems.push("a solution's code is visible before any click");
+    await cell.locator("summary").first().click({ timeout: 10000 });
+    if (!(await shown(input))) out.problems.push("a click on 'show code' did not show a solution's code");
+  }
+  out.opened = out.problems.length === 0;
+  return out;
+}
+
 async function checkPage(context, base, rel, other) {
   const problems = [];
   const foreign = [];
@@ -159,6 +191,7 @@ async function checkPage(context, base, rel, other) {
   page.on("requestfailed", (r) => { if (r.url().startsWith(base)) problems.push(`request failed: ${r.url().replace(base, "")} (${r.failure().errorText})`); });
   let result = { problems: [], equations: 0, images: 0 };
   let explorers = [];
+  let solutions = { folded: 0, opened: false, problems: [] };
   try {
     await page.goto(base + rel, { waitUntil: "load", timeout: 60000 });
     result = await Promise.race([page.evaluate(checkContent),
@@ -169,12 +202,14 @@ async function checkPage(context, base, rel, other) {
     problems.push(...(await page.evaluate(checkWidth, SCROLL_OK)));
     explorers = await checkExplorers(page, problems);
     for (const x of explorers) problems.push(...x.problems.map((p) => `explorer ${x.id}: ${p}`));
+    solutions = await checkSolutions(page);
+    problems.push(...solutions.problems);
   } catch (e) {
     problems.push(`could not check the page: ${e.message.split("\n")[0]}`);
   }
   problems.push(...result.problems, ...foreign.map((u) => `loads from another host: ${u}`));
   await page.close();
-  return { problems, equations: result.equations, images: result.images, explorers };
+  return { problems, equations: result.equations, images: result.images, explorers, solutions };
 }
 
 (async () => {

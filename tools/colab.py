@@ -6,14 +6,15 @@
 Each is the bilingual source notebook nbs/<name>.ipynb as one edition of the book shows it
 (`notebooks.edition_cell`: that language's prose only, no `#|` directives or nbval markers, no
 outputs), with one cell right after the Colab install cell that calls `set_lang("<lang>")`, so
-figures and printed sentences speak the reader's language. Each edition's Colab button opens
+figures and printed sentences speak the reader's language, and with the solutions of the exercises
+moved to a last section (`notebooks.solutions_last`). Each edition's Colab button opens
 its own (book/vitlit_book.py); the README's chapter table links both (tools/readme.py).
 """
 import json
 import sys
 from pathlib import Path
 
-from notebooks import ROOT, book_pages, dumps, edition_cell, first_code_index, settings
+from notebooks import ROOT, book_pages, dumps, edition_cell, first_code_index, settings, solutions_last
 
 COLAB = ROOT / "colab"
 LANGS = ("ko", "en")
@@ -39,13 +40,19 @@ def set_lang_cell(lang: str) -> dict:
 def colab_notebook(nb: dict, lang: str) -> dict:
     "The `lang` edition of the source notebook `nb`, for Colab."
     cells = [c for c in (edition_cell(c, lang) for c in nb["cells"]) if c is not None]
-    cells = json.loads(json.dumps(cells))
+    cells = json.loads(json.dumps(solutions_last(cells, lang)))
     for cell in cells:
-        tags = cell["metadata"].get("tags", []) if cell["cell_type"] == "code" else []  # ko/en have done their work
+        tags = [t for t in cell["metadata"].get("tags", []) if t != "solution"]
+        tags = tags if cell["cell_type"] == "code" else []  # ko/en have done their work
         cell["metadata"] = {"tags": tags} if tags else {}
     install = first_code_index({"cells": cells})
     cells.insert(install + 1, set_lang_cell(lang))
-    return {**nb, "cells": cells, "metadata": {**nb.get("metadata", {}), "language_info": {"name": "python"}}}
+    metadata = {**nb.get("metadata", {}), "language_info": {"name": "python"}}
+    for cell in cells:
+        if cell.get("id") == "solutions":  # Colab opens the notebook with this section folded
+            cell["metadata"] = {"id": "solutions"}
+            metadata["colab"] = {"collapsed_sections": ["solutions"]}
+    return {**nb, "cells": cells, "metadata": metadata}
 
 
 def expected() -> dict[Path, str]:

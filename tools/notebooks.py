@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / "nbs"
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 MAX_LINE = 80  # the book's code column shows about 76 characters (STYLE.md)
-HIDDEN = {"remove-cell", "remove-input"}  # tags of code cells whose code the book does not show
+HIDDEN = {"remove-cell", "remove-input"}
+# Chapters whose exercises `check` requires (all of them once every chapter has its exercises).
+WITH_EXERCISES: set[str] = set()  # tags of code cells whose code the book does not show
 
 
 def settings() -> configparser.SectionProxy:
@@ -118,6 +120,86 @@ def clean(nb: dict) -> dict:
     return nb
 
 
+SOLUTION = "solution"  # tag of the cells of an exercise's worked solution (prose and code)
+EXERCISES = {"ko": "연습 문제", "en": "Exercises"}  # the heading (##) of a chapter's exercises
+SOLUTION_TITLE = {"ko": "풀이", "en": "Solution"}
+SOLUTIONS_INTRO = {
+    "ko": "## 풀이\n\n위의 연습 문제를 먼저 풀어 본 다음에 보세요. 풀이의 코드 셀은 답을 `assert`로 확인합니다.",
+    "en": "## Solutions\n\nTry the exercises above first. Each solution's code checks its answer with an `assert`.",
+}
+
+
+def is_solution(cell: dict) -> bool:
+    return SOLUTION in cell.get("metadata", {}).get("tags", [])
+
+
+def folded_solutions(cells: list[dict], lang: str) -> list[dict]:
+    """The book folds every solution: its prose into a dropdown admonition titled "Solution k",
+    its code behind a toggle (tag hide-cell). Readers open them on purpose."""
+    out, k = [], 0
+    for cell in cells:
+        if is_solution(cell) and cell["cell_type"] == "markdown":
+            k += 1
+            body = source(cell)
+            cell = {**cell, "source": f"````{{admonition}} {SOLUTION_TITLE[lang]} {k}\n"
+                                      f":class: dropdown\n\n{body}\n````"}
+        elif is_solution(cell):
+            tags = list(cell.get("metadata", {}).get("tags", [])) + ["hide-cell"]
+            cell = {**cell, "metadata": {**cell.get("metadata", {}), "tags": tags}}
+        out.append(cell)
+    return out
+
+
+def solutions_last(cells: list[dict], lang: str) -> list[dict]:
+    """Colab shows no folded prose, so its notebooks keep the solutions out of sight in a last
+    section, "Solutions", each titled "Solution k", in their order (the exercises end a chapter,
+    so every solution still runs after what it uses)."""
+    solutions = [c for c in cells if is_solution(c)]
+    if not solutions:
+        return cells
+    moved, k = [], 0
+    for cell in solutions:
+        if cell["cell_type"] == "markdown":
+            k += 1
+            cell = {**cell, "source": f"### {SOLUTION_TITLE[lang]} {k}\n\n{source(cell)}"}
+        moved.append(cell)
+    intro = {"cell_type": "markdown", "id": "solutions", "metadata": {"tags": [lang]},
+             "source": SOLUTIONS_INTRO[lang]}
+    return [c for c in cells if not is_solution(c)] + [intro] + moved
+
+
+def exercise_problems(path: Path, nb: dict, required: bool) -> list[str]:
+    """A chapter's exercises: a `## Exercises` section (`## 연습 문제`) listing 2-4 items in each
+    language, then one solution per item (a prose cell per language tagged `solution`, and code
+    cells tagged `solution`, each checking its answer with an assert), all after the heading."""
+    cells, problems = nb["cells"], []
+    heads = {lang: next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                         and lang in c.get("metadata", {}).get("tags", [])
+                         and source(c).lstrip().startswith(f"## {title}")), None)
+             for lang, title in EXERCISES.items()}
+    if heads["en"] is None or heads["ko"] is None:
+        if required:
+            problems.append(f"{path.name} has no exercises (a `## {EXERCISES['ko']}` / "
+                            f"`## {EXERCISES['en']}` section with solutions)")
+        return problems
+    for lang, at in heads.items():
+        items = structure(source(cells[at]))["list items"]
+        solved = sum(1 for c in cells if is_solution(c) and c["cell_type"] == "markdown"
+                     and lang in c.get("metadata", {}).get("tags", []))
+        if not 2 <= items <= 4 or solved != items:
+            problems.append(f"{path.name}: {items} {lang} exercises and {solved} {lang} solutions "
+                            "(2-4 exercises, one solution each)")
+    first = min(heads.values())
+    for i, cell in enumerate(cells):
+        if is_solution(cell) and i < first:
+            problems.append(f"{path.name}: solution cell {i} comes before the exercises")
+        if is_solution(cell) and cell["cell_type"] == "code" and "assert" not in source(cell):
+            problems.append(f"{path.name}: solution code cell {i} checks nothing (no assert)")
+    if not any(is_solution(c) and c["cell_type"] == "code" for c in cells):
+        problems.append(f"{path.name}: no exercise asks for code (no solution code cell)")
+    return problems
+
+
 def first_code_index(nb: dict) -> int:
     return next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
 
@@ -183,6 +265,8 @@ def main(argv: list[str]) -> int:
         problems += pairing_problems(path, nb)
         if path.stem in pages:
             problems += long_lines(path, nb)
+        if path.stem in pages and path.stem != "index":
+            problems += exercise_problems(path, nb, required=path.stem in WITH_EXERCISES)
     for p in problems:
         print(p, file=sys.stderr)
     return 1 if problems else 0

@@ -69,6 +69,27 @@ def test_attention_explorers_answer_a_click(report):
     assert not any(failed.values()), {page: xs for page, xs in failed.items() if xs}
 
 
+def chapters_with_exercises() -> list[str]:
+    "The pages whose notebook has an exercises section (tools/notebooks.py exercise_problems)."
+    import notebooks
+    found = []
+    for name in PAGES:
+        nb = json.loads((ROOT / "nbs" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        if any(notebooks.is_solution(c) for c in nb["cells"]):
+            found.append(name)
+    return found
+
+
+def test_solutions_are_folded_until_a_reader_opens_them(report):
+    "In both editions, every chapter with exercises folds its solutions, and a click opens one."
+    chapters = chapters_with_exercises()
+    assert chapters, "no chapter has exercises"
+    for lang in LANGS:
+        for name in chapters:
+            solutions = report[f"{lang}/nbs/{name}.html"]["solutions"]
+            assert solutions["folded"] >= 2 and solutions["opened"], (lang, name, solutions)
+
+
 BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
 <p><a class="vitlit-lang" href="../../ko/nbs/other.html">한국어</a></p>
@@ -78,6 +99,8 @@ BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <div style="overflow-x: auto"><div style="width: 900px">a wide table</div></div>
 <div class="highlight"><pre>{code}</pre></div>
 <div class="vit-explorer" id="vit-explorer-without-script"><p>a figure whose script never ran</p></div>
+<div class="admonition dropdown"><p class="admonition-title">Solution 1</p><p>shown at once</p></div>
+<details class="hide" open><summary>Show code</summary><div class="cell_input">x = 1</div></details>
 <script>undefined_function();</script>
 <script src="https://cdn.example.org/mathjax.js"></script>
 </article></body></html>
@@ -105,7 +128,8 @@ def test_the_browser_test_catches_each_kind_of_problem(tmp_path):
     for words in ("raw TeX in the text", "1 of 1 equations not typeset", "image not loaded: missing.png",
                   "script error", "HTTP 404", "language link leads to ko/nbs/other.html, not ko/nbs/bad.html",
                   "scrolls sideways at 390px", "loads from another host: https://cdn.example.org/mathjax.js",
-                  "explorer vit-explorer-without-script: no canvas.vx-main"):
+                  "explorer vit-explorer-without-script: no canvas.vx-main",
+                  "a solution's prose is visible before any click", "a solution's code is visible before any click"):
         assert words in problems, f"{words!r} not reported; got:\n{problems}"
     assert found["en/nbs/good.html"]["problems"] == []
     [ok] = found["en/nbs/good.html"]["explorers"]
