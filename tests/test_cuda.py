@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from conftest import interrupted_after
 from vit_lit import ViT, create_vit
 from vit_lit.data import load_digits_split, load_mnist_split
 from vit_lit.explain import (attention_maps, attention_rollout,
@@ -147,13 +148,7 @@ def test_resume_on_the_gpu_is_exact(digits, tmp_path):
 
     whole = model()
     fit(whole, data, augment=random_shift(1), **run)
-    shift, calls = random_shift(1), [0]
-
-    def crash_in_epoch_3(images):  # 4 steps an epoch
-        calls[0] += 1
-        if calls[0] > 9:
-            raise KeyboardInterrupt
-        return shift(images)
+    crash_in_epoch_3 = interrupted_after(9, random_shift(1))  # 4 steps an epoch
 
     path = tmp_path / "run.safetensors"
     with pytest.raises(KeyboardInterrupt):

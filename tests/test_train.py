@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from conftest import interrupted_after
 from vit_lit.checkpoint import load_checkpoint
 from vit_lit.data import load_digits_split
 from vit_lit.model import create_vit
@@ -187,13 +188,7 @@ def test_resume_gives_the_losses_of_an_uninterrupted_run(digits, tmp_path):
     full = fit(whole, data, augment=random_shift(1),
                checkpoint=tmp_path / "full.safetensors", **kw)
 
-    shift, calls = random_shift(1), [0]
-
-    def crash_after_15_steps(images):  # 7 steps an epoch: dies in epoch 3
-        calls[0] += 1
-        if calls[0] > 15:
-            raise KeyboardInterrupt
-        return shift(images)
+    crash_after_15_steps = interrupted_after(15, random_shift(1))  # 7 steps an epoch: epoch 3
 
     path = tmp_path / "run.safetensors"
     with pytest.raises(KeyboardInterrupt):
@@ -261,13 +256,7 @@ def test_resume_with_a_shuffled_dataloader_is_exact(digits, tmp_path,
 
     kw = dict(epochs=4, seed=2, **FAST)
     whole = fit(tiny_model(), loader(), augment=random_shift(1), **kw)
-    shift, calls = random_shift(1), [0]
-
-    def crash_in_epoch_3(images):  # 4 steps an epoch
-        calls[0] += 1
-        if calls[0] > 9:
-            raise KeyboardInterrupt
-        return shift(images)
+    crash_in_epoch_3 = interrupted_after(9, random_shift(1))  # 4 steps an epoch
 
     path = tmp_path / "run.safetensors"
     with pytest.raises(KeyboardInterrupt):
