@@ -16,7 +16,7 @@ def made(dim=32, num_heads=4, **kw):
 
 
 def test_split_qkv_layout_is_three_heads_dims():
-    # (three h d) on the last axis: q of head 1 is columns 8..15, k of head 0 is 32..39, v of head 3 is 88..95
+    # (three h d_head) on the last axis: q of head 1 is columns 8..15, k of head 0 is 32..39, v of head 3 is 88..95
     qkv = torch.arange(96.0).expand(1, 2, 96)
     q, k, v = split_qkv(qkv, num_heads=4)
     assert q.shape == k.shape == v.shape == (1, 4, 2, 8)

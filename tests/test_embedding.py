@@ -151,6 +151,17 @@ def test_matches_timm_names_shapes_and_outputs():
         torch.testing.assert_close(embed(images), expected, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize("mode", ["", "jax"])
+def test_timm_starts_the_cls_token_at_1e6_and_positions_at_002(mode):
+    "Chapter 03 says timm (since 0.6.5) draws the CLS token with std 1e-6, not the 0.02 of its pos_embed."
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    model = timm.models.vision_transformer.VisionTransformer(
+        img_size=32, patch_size=4, embed_dim=768, depth=1, num_heads=2, num_classes=0, weight_init=mode)
+    cls_std, pos_std = model.cls_token.std().item(), model.pos_embed.std().item()
+    assert 0.5e-6 < cls_std < 2e-6 and abs(pos_std - 0.02) < 0.002
+
+
 embed16 = PatchEmbedding(patch_size=16, in_channels=3, dim=8)
 
 

@@ -17,7 +17,9 @@ def split_qkv(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Step 10.1: split the output of the one (d -> 3d) linear map.
 
-    Returns queries, keys and values per head: (B, N, 3d) -> 3 x (B, h, N, d/h).
+    Returns queries, keys and values per head: (B, N, 3d) -> 3 x (B, h, N,
+    d/h), with N = n+1 tokens (the CLS token and n patches), h = num_heads
+    and d/h = d_head, the width of one head.
     """
     _check_positive_int("num_heads", num_heads)
     if qkv.ndim != 3:
@@ -39,7 +41,7 @@ def split_qkv(
             f"(the last axis of qkv, {width}, is 3 x dim); "
             f"choose num_heads among the divisors of {width // 3}"
         )
-    pattern = "b n (three h d) -> three b h n d"
+    pattern = "b n (three h d_head) -> three b h n d_head"
     return tuple(rearrange(qkv, pattern, three=3, h=num_heads))
 
 # %% ../nbs/06_scores.ipynb #ac1a1e72
@@ -75,7 +77,8 @@ def attend(
 
 # %% ../nbs/08_multi_head.ipynb #d0f69f93
 class Attention(nn.Module):
-    """Steps 10.1-10.8, multi-head self-attention: (B, N, dim) -> (B, N, dim).
+    """Steps 10.1-10.8, multi-head self-attention: (B, N, dim) -> (B, N, dim),
+    N = n+1 tokens (the CLS token and n patches).
 
     Parameter names are timm's (`qkv`, `proj`). Two paths compute the same
     thing: the explicit one the chapters teach (it can return the attention
@@ -117,7 +120,7 @@ class Attention(nn.Module):
         else:
             context, weights = attend(q, k, v)
             context = context[:, :, :1] if cls_only else context
-        out = self.proj(rearrange(context, "b h n d -> b n (h d)"))
+        out = self.proj(rearrange(context, "b h n d_head -> b n (h d_head)"))
         return (out, weights) if return_attention else out
 
     def extra_repr(self) -> str:
