@@ -1,8 +1,8 @@
-"""Every notebook's asserts hold for other random draws, not only for the one seed 0 gives.
+"""The notebooks' asserts hold for other random draws, not only for the one seed 0 gives.
 
 nbval runs each notebook of nbs/ once, with the pinned PyTorch and seed 0; another PyTorch
-(Colab's, `make test-colab`) draws other numbers from the same seed. Here each notebook runs
-again in this process, top to bottom, with every seed moved: `manual_seed(n)` becomes
+(Colab's, `make test-colab`) draws other numbers from the same seed. Here every notebook that
+seeds a draw runs again in this process, top to bottom, with every seed moved: `manual_seed(n)` becomes
 `manual_seed(n + offset)` (so cells that re-create the same draw still agree with each other),
 and the global generator starts from `offset` too. Outputs are not compared: only the asserts
 count.

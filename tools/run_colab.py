@@ -43,13 +43,15 @@ def run(path: Path) -> tuple[Path, float, str | None]:
     with tempfile.TemporaryDirectory() as folder:
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                                 resources={"metadata": {"path": folder}})
-        try:
-            client.execute()
-            error = None
-        except CellExecutionError as e:
-            error = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # no terminal colours in the log
-        except (CellTimeoutError, DeadKernelError) as e:
-            error = f"{type(e).__name__}: {e}"
+        log = Path(folder) / "kernel.log"  # the kernel's stderr, shown only when it dies
+        with log.open("w") as stderr:
+            try:
+                client.execute(stderr=stderr)
+                error = None
+            except CellExecutionError as e:
+                error = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # no terminal colours in the log
+            except (CellTimeoutError, DeadKernelError) as e:
+                error = f"{type(e).__name__}: {e}\n{log.read_text(errors='replace')[-3000:]}"
     return path, time.perf_counter() - start, error
 
 
