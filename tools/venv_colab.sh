@@ -18,8 +18,9 @@ find_python() {
     if [ -n "$v" ]; then PYENV_VERSION=$v pyenv which python3.12; return; fi
   fi
   echo "make test-colab: no Python 3.12 found (python3.12 is not on PATH, and pyenv has no 3.12);" \
-       "install one (e.g. apt-get install python3.12 python3.12-venv, or actions/setup-python" \
-       "with python-version 3.12) or point PYTHON_COLAB at it" >&2
+       "install one (pyenv install 3.12, the system's python3.12 and python3.12-venv packages" \
+       "where it has them, or actions/setup-python with python-version 3.12), or point" \
+       "PYTHON_COLAB at it" >&2
   exit 1
 }
 
