@@ -104,7 +104,8 @@ def run_notebook(name: str, offset: int, folder: Path) -> list[str]:
         return real_fit(*args, **{**kwargs, "epochs": 1, "seed": kwargs.get("seed", 0) + offset,
                                   "progress": False})
 
-    lang, before = get_lang(), tempfile.tempdir
+    lang, before, threads = get_lang(), tempfile.tempdir, torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: one thread, and no spinning on a busy machine
     torch.manual_seed(offset)
     vit_lit.train.fit = short_fit if name in TRAINED else real_fit
     tempfile.tempdir = str(folder)  # the notebooks' temporary folders land in pytest's
@@ -119,6 +120,7 @@ def run_notebook(name: str, offset: int, folder: Path) -> list[str]:
     finally:
         vit_lit.train.fit, tempfile.tempdir = real_fit, before
         set_lang(lang)
+        torch.set_num_threads(threads)
     return dropped
 
 
