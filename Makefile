@@ -8,7 +8,7 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-lib test-notebooks test-book pins check-browser
+        test-lib test-notebooks test-book test-colab pins check-browser
 
 book: venv
 	$(BIN)/python book/build.py
@@ -59,6 +59,13 @@ test-notebooks: venv
 # Checks on the built pages, including the browser test (headless Chromium: tests/book/test_browser.py).
 test-book: venv
 	$(BIN)/python -m pytest -q tests/book
+
+# Every Colab notebook (colab/ko, colab/en) top to bottom, as a learner runs it: in .venv-colab, a
+# Colab-like environment (Python 3.12, the other PyTorch of requirements/colab.txt, vit_lit installed
+# non-editable with settings.ini's ranges; tools/venv_colab.sh). Outputs are not compared.
+test-colab:
+	@bash tools/venv_colab.sh
+	.venv-colab/bin/python tools/run_colab.py
 
 # Re-resolve requirements/dev.txt from requirements/dev.in in a scratch venv.
 pins:

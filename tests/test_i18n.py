@@ -34,3 +34,10 @@ def test_environment_variable_picks_the_language():
     assert run_with_lang("en").stdout.strip() == "en"
     bad = run_with_lang("kr")
     assert bad.returncode != 0 and "unknown language 'kr'" in bad.stderr and "VIT_LIT_LANG" in bad.stderr
+
+
+def test_empty_environment_variable_means_unset():
+    # `VIT_LIT_LANG=` (set but empty), as some shells and CI files leave it: the default, English.
+    empty = run_with_lang("")
+    assert empty.returncode == 0, empty.stderr
+    assert empty.stdout.strip() == "en"

@@ -31,4 +31,5 @@ def t(ko: str, en: str) -> str:
     return ko if _lang == "ko" else en
 
 
-set_lang(os.environ.get("VIT_LIT_LANG", "en"))
+# An empty VIT_LIT_LANG (`VIT_LIT_LANG=`) counts as unset.
+set_lang(os.environ.get("VIT_LIT_LANG") or "en")
