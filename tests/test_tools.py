@@ -178,8 +178,11 @@ def test_generated_colab_notebooks_hold_one_language(lang, name):
     nb = json.loads(path.read_text(encoding="utf-8"))
     source = json.loads((ROOT / "nbs" / f"{name}.ipynb").read_text(encoding="utf-8"))
     prose = [notebooks.source(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert prose == [notebooks.source(c) for c in source["cells"]
-                     if c["cell_type"] == "markdown" and lang in c["metadata"]["tags"]]
+    ours = [c for c in source["cells"] if c["cell_type"] == "markdown" and lang in c["metadata"]["tags"]]
+    # the same prose, in order, the solutions moved last under their heading (notebooks.solutions_last)
+    assert prose == [notebooks.source(c) for c in notebooks.solutions_last(ours, lang)]
+    if any(notebooks.is_solution(c) for c in ours):
+        assert prose[-1].startswith(f"### {notebooks.SOLUTION_TITLE[lang]} ")
     if lang == "en":
         assert not [p for p in prose if HANGUL.search(p)]
     else:

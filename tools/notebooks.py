@@ -2,7 +2,8 @@
 
     python tools/notebooks.py clean     rewrite every notebook in its clean form
     python tools/notebooks.py check     fail if a notebook is not clean, a prose cell lacks its partner,
-                                        or a code line the book shows is wider than 80 columns (Hangul counting two)
+                                        a code line the book shows is wider than 80 columns (Hangul counting two),
+                                        or a chapter lacks its exercises (`exercise_problems`)
 
 Clean means: cell metadata reduced to `tags`, notebook metadata reduced to the kernel, execution
 counts renumbered 1, 2, 3... over the code cells (so nbval still compares every stored output),
@@ -266,7 +267,7 @@ def main(argv: list[str]) -> int:
         if path.stem in pages:
             problems += long_lines(path, nb)
         if path.stem in pages and path.stem != "index":
-            problems += exercise_problems(path, nb, required=path.stem in WITH_EXERCISES)
+            problems += exercise_problems(path, nb, required=True)  # every chapter has exercises
     for p in problems:
         print(p, file=sys.stderr)
     return 1 if problems else 0
