@@ -27,9 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / "nbs"
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 MAX_LINE = 80  # the book's code column shows about 76 characters (STYLE.md)
-HIDDEN = {"remove-cell", "remove-input"}
-# Chapters whose exercises `check` requires (all of them once every chapter has its exercises).
-WITH_EXERCISES: set[str] = set()  # tags of code cells whose code the book does not show
+HIDDEN = {"remove-cell", "remove-input"}  # tags of code cells whose code the book does not show
 
 
 def settings() -> configparser.SectionProxy:
