@@ -156,20 +156,27 @@ async function checkSolutions(page) {
   // checkVisibility also sees the content of a closed <details> (hidden by content-visibility)
   const shown = async (loc) => loc.evaluate((el) => el.getBoundingClientRect().height > 0 &&
     el.checkVisibility({ visibilityProperty: true, opacityProperty: true, contentVisibilityAuto: true }));
+  // the opening may take a few frames (sphinx-togglebutton animates it) on a loaded machine
+  const becomesShown = async (loc) => {
+    for (let waited = 0; waited < 5000; waited += 100) {
+      if (await shown(loc)) return true;
+      await page.waitForTimeout(100);
+    }
+    return false;
+  };
   if (await prose.count()) {
     const box = prose.first();
     const body = box.locator(":scope > :not(.admonition-title)").first();
     if (await shown(body)) out.problems.push("a solution's prose is visible before any click");
     await box.locator(".admonition-title").first().click({ timeout: 10000 });
-    await page.waitForTimeout(400);  // sphinx-togglebutton animates the opening
-    if (!(await shown(body))) out.problems.push("a click on a solution's title did not show its prose");
+    if (!(await becomesShown(body))) out.problems.push("a click on a solution's title did not show its prose");
   }
   if (await code.count()) {
     const cell = code.first();
     const input = cell.locator(":scope > :not(summary)").first();
     if (await cell.evaluate((d) => d.open) || await shown(input)) out.problems.push("a solution's code is visible before any click");
     await cell.locator("summary").first().click({ timeout: 10000 });
-    if (!(await shown(input))) out.problems.push("a click on 'show code' did not show a solution's code");
+    if (!(await becomesShown(input))) out.problems.push("a click on 'show code' did not show a solution's code");
   }
   out.opened = out.problems.length === 0;
   return out;
