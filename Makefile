@@ -8,12 +8,12 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-lib test-notebooks test-book test-colab pins check-browser
+        test-code test-lib test-notebooks test-book test-colab pins check-browser
 
 book: venv
 	$(BIN)/python book/build.py
 
-test: check-browser venv check-export check-notebooks lint-workflows test-lib test-notebooks book test-book
+test: check-browser venv check-export check-notebooks lint-workflows test-code book test-book
 	@echo "make test: all gates passed"
 
 venv:
@@ -49,6 +49,11 @@ check-notebooks: venv
 
 lint-workflows:
 	bash tools/actionlint.sh
+
+# pytest over tests/ and nbval over the notebooks side by side, one torch thread each (two cores
+# kept busy instead of one most of the time); each one's output is printed when it ends.
+test-code: venv
+	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-lib test-notebooks
 
 test-lib: venv
 	$(BIN)/python -m pytest -q tests --ignore=tests/book
