@@ -275,6 +275,14 @@ def profile(models, x, y, preset, rows: int):
                                             row_limit=rows))
 
 
+def selected(configs, args, quick_batch: int):
+    "The configurations `--only` picks, as (label, preset, config, batch); `--quick` shrinks the batch."
+    for label, preset, bs in configs:
+        if args.only and args.only not in preset:
+            continue
+        yield label, preset, PRESETS[preset], min(bs, quick_batch) if args.quick else bs
+
+
 # --------------------------------------------------------------------------- CUDA
 def cuda_forward_fn(model, x, y):
     model.eval()
@@ -367,12 +375,7 @@ def cuda_main(args) -> None:
           f"{torch.version.cuda}; bf16 autocast; dense bf16 peak "
           f"{args.peak_tflops:.0f} TFLOP/s\n", flush=True)
     rows, matmuls = [], []
-    for label, preset, bs in CUDA_CONFIGS:
-        if args.only and args.only not in preset:
-            continue
-        cfg = PRESETS[preset]
-        if args.quick:
-            bs = min(bs, 32)
+    for label, preset, cfg, bs in selected(CUDA_CONFIGS, args, quick_batch=32):
         models = {k: m.cuda() for k, m in build_models(preset, args.candidate).items()}
         x, y = (t.cuda() for t in batch(preset, bs))
         with torch.inference_mode():
@@ -500,12 +503,7 @@ def main(argv=None):
           f"torch {torch.__version__}; float32 matmul at start {peak:.0f} GFLOP/s\n")
 
     rows = []
-    for label, preset, bs in CONFIGS:
-        if args.only and args.only not in preset:
-            continue
-        cfg = PRESETS[preset]
-        if args.quick:
-            bs = min(bs, 8)
+    for label, preset, cfg, bs in selected(CONFIGS, args, quick_batch=8):
         models = build_models(preset, args.candidate)
         x, y = batch(preset, bs)
         diffs = parity(models, x)
