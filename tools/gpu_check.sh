@@ -102,12 +102,9 @@ command -v nvidia-smi >/dev/null && nvidia-smi >> "$OUTDIR/versions.txt" 2>&1
 
 # 3. the speed table first, while nothing else runs on the GPU
 bench=0
-if step bench && [ "$MODE" = cuda ]; then
-  timeout 200 "$PY" bench/speed.py --device cuda > "$OUTDIR/speed.md" 2>&1
-  bench=$?
-  say "speed table: exit $bench ($OUTDIR/speed.md)"
-elif step bench; then
-  timeout 200 "$PY" bench/speed.py --quick --only digits --no-memory > "$OUTDIR/speed.md" 2>&1
+if step bench; then
+  if [ "$MODE" = cuda ]; then speed=(--device cuda); else speed=(--quick --only digits --no-memory); fi
+  timeout 200 "$PY" bench/speed.py "${speed[@]}" > "$OUTDIR/speed.md" 2>&1
   bench=$?
   say "speed table: exit $bench ($OUTDIR/speed.md)"
 fi
