@@ -41,3 +41,18 @@ def test_empty_environment_variable_means_unset():
     empty = run_with_lang("")
     assert empty.returncode == 0, empty.stderr
     assert empty.stdout.strip() == "en"
+
+
+def test_pad_counts_hangul_as_two_columns():
+    # An f-string pads "잔차 없음" (5 characters, 9 columns) to 12 characters: 3 columns too wide.
+    from vit_lit.i18n import columns, pad
+    assert columns("잔차 없음") == 9 and columns("without") == 7 and columns("ＡＢ") == 4
+    assert pad("잔차 없음", 12) == "   잔차 없음" and pad("잔차 없음", 12, "<") == "잔차 없음   "
+    assert columns(pad("로지스틱 회귀", 20)) == columns(pad("SVM (RBF)", 20)) == 20
+    assert pad("로지스틱 회귀", 4) == "로지스틱 회귀"  # longer than the width: left whole
+
+
+def test_pad_refuses_an_unknown_alignment():
+    from vit_lit.i18n import pad
+    with pytest.raises(ValueError, match=r"unknown align '\^'; use '>' \(right\) or '<' \(left\)"):
+        pad("패치", 6, "^")

@@ -15,10 +15,10 @@ tagged remove-cell / remove-input, `#|` directives and nbval markers left out, a
 them: `edition_cell`) has at most MAX_LINE characters.
 """
 import configparser
+import importlib.util
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 import yaml
@@ -74,9 +74,15 @@ def edition_cell(cell: dict, lang: str) -> dict | None:
             "outputs": [], "execution_count": None}
 
 
-def display_width(line: str) -> int:
-    "Columns a line takes in the book's monospaced code: Hangul and other wide characters count two."
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+def _i18n():
+    "vit_lit/i18n.py, loaded on its own (importing the package would import torch)."
+    spec = importlib.util.spec_from_file_location("vit_lit_i18n", ROOT / "vit_lit" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+display_width = _i18n().columns  # columns a line takes in the book's monospaced code (Hangul counts two)
 
 
 def long_lines(path: Path, nb: dict, limit: int = MAX_LINE) -> list[str]:
