@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import shake
 from vit_lit import ViT
 from vit_lit.convert import from_hf, from_timm, hf_config, timm_config, to_hf, to_timm
 
@@ -28,14 +29,6 @@ CONFIGS = [
 IDS = [f"{c['image_size']}px-p{c['patch_size']}-c{c['channels']}-d{c['depth']}-h{c['heads']}"
        f"-k{c['num_classes']}-eps{c['eps']:g}" for c in CONFIGS]
 
-
-def shake(model: nn.Module, seed: int = 0) -> nn.Module:
-    "Move every parameter away from its initial value (LayerNorm ones, zero biases) so a mixed-up name shows."
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.2 * torch.randn(p.shape, generator=g))
-    return model.eval()
 
 
 def images_for(c: dict, b: int = 2) -> torch.Tensor:

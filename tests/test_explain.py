@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import shake
 from vit_lit import ViT
 from vit_lit.convert import from_hf, from_timm, hf_config, timm_config
 from vit_lit.explain import (attention_maps, attention_rollout, filter_components,
@@ -36,14 +37,6 @@ def constant(weights: torch.Tensor, depth=2, heads=3, b=2) -> torch.Tensor:
     return weights.expand(b, depth, heads, *weights.shape).clone()
 
 
-def shake(model: nn.Module, seed: int = 0) -> nn.Module:
-    "Move every parameter well away from its initial value, so attention is far from uniform."
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.5 * torch.randn(p.shape, generator=g))
-    return model.eval()
-
 
 # --- attention maps -------------------------------------------------------------------------
 
@@ -59,7 +52,7 @@ def test_maps_shape_rows_and_fused_path_kept():
 def test_maps_equal_hugging_face_eager_attentions():
     torch.manual_seed(0)
     config = ViTConfig(**hf_config(ViT(**SIZES)), attn_implementation="eager")
-    hf = shake(ViTForImageClassification(config))
+    hf = shake(ViTForImageClassification(config), 0.5)
     x = images()
     with torch.no_grad():
         theirs = hf(pixel_values=x, output_attentions=True).attentions
@@ -73,7 +66,7 @@ def test_maps_equal_hugging_face_eager_attentions():
 
 def test_maps_equal_timm_explicit_attention():
     torch.manual_seed(0)
-    model = shake(VisionTransformer(**timm_config(ViT(**SIZES))))
+    model = shake(VisionTransformer(**timm_config(ViT(**SIZES))), 0.5)
     seen = []
     handles = []
     for block in model.blocks:
@@ -108,7 +101,7 @@ def test_rollout_by_hand_two_blocks_three_tokens():
 
 
 def test_rollout_rows_sum_to_one_for_every_fusion_and_discard():
-    maps = attention_maps(shake(small()), images())
+    maps = attention_maps(shake(small(), 0.5), images())
     for fusion in ("mean", "max", "min"):
         for ratio in (0.0, 0.5, 0.9):
             r = attention_rollout(maps, head_fusion=fusion, discard_ratio=ratio)
