@@ -6,7 +6,6 @@ import warnings
 
 import pytest
 import torch
-from torch import nn
 
 from conftest import shake
 from vit_lit import ViT
