@@ -274,3 +274,20 @@ def test_book_folds_solutions_and_colab_moves_them_last():
     assert not any(notebooks.is_solution(c) for c in last[:-4])
     nb = colab.colab_notebook(chapter_with_exercises(), "en")
     assert nb["metadata"]["colab"] == {"collapsed_sections": ["solutions"]}
+
+
+def test_check_browser_lists_the_packages_ci_installs(tmp_path):
+    "`.ci/run` installs what `--packages` prints: the same list the error message names."
+    import shutil as sh
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "grep", "fc-list"):
+        if sh.which(tool):
+            (bin_dir / tool).symlink_to(sh.which(tool))
+    script = str(ROOT / "tools" / "check_browser.sh")
+    run = subprocess.run([str(bin_dir / "bash"), script, "--packages"], capture_output=True, text=True,
+                         env={"PATH": str(bin_dir), "HOME": str(tmp_path)})
+    assert run.returncode == 0 and run.stdout.split()[:3] == ["nodejs", "npm", "chromium"]
+    here = subprocess.run(["bash", script, "--packages"], capture_output=True, text=True)
+    assert here.returncode == 0 and here.stdout.strip() == ""  # nothing missing on this machine
+    assert "tools/check_browser.sh --packages" in (ROOT / ".ci" / "run").read_text()

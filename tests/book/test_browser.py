@@ -8,8 +8,6 @@ at 390 px width, anything but a code block that scrolls sideways, and every atte
 (vit_lit.explore) that does not answer a click on a patch.
 """
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,9 +26,9 @@ EXPLORER_CHAPTERS = [name for name in ("14_inside",) if name in PAGES]
 
 
 def run_browser(root: Path, pages: list[dict]) -> dict:
-    if not os.environ.get("CHROMIUM") and not any(
-            shutil.which(b) for b in ("chromium", "google-chrome", "chromium-browser")):
-        pytest.fail("no Chromium for the browser test: `apt-get install chromium fonts-nanum` (.ci/run does it)")
+    ready = subprocess.run(["bash", str(ROOT / "tools" / "check_browser.sh")], capture_output=True, text=True)
+    if ready.returncode:
+        pytest.fail(ready.stderr)
     subprocess.run(["bash", str(ROOT / "tools" / "npm_ci.sh")], check=True)
     run = subprocess.run(["node", str(ROOT / "tools" / "browser_test.cjs"), str(root)], input=json.dumps(pages),
                          capture_output=True, text=True, timeout=900)
