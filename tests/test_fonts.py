@@ -14,7 +14,7 @@ CALLS = {
     "show_image": lambda: viz.show_image(torch.rand(3, 32, 32), title="사진 (패치)", patch_size=8),
     "show_matrix": lambda: viz.show_matrix(torch.randn(5, 6), "가중치 −0.5", "열 번호", "행 번호", kind="signed",
                                            mark_rows={0: "분류 토큰"}),
-    "show_maps": lambda: viz.show_maps(torch.rand(3, 16), (4, 4), titles=["머리 1", "머리 2", "머리 3"],
+    "show_maps": lambda: viz.show_maps(torch.rand(3, 16), (4, 4), titles=["헤드 1", "헤드 2", "헤드 3"],
                                        image=torch.rand(3, 16, 16), suptitle="어텐션 −"),
 }
 
