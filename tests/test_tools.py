@@ -274,3 +274,18 @@ def test_book_folds_solutions_and_colab_moves_them_last():
     assert not any(notebooks.is_solution(c) for c in last[:-4])
     nb = colab.colab_notebook(chapter_with_exercises(), "en")
     assert nb["metadata"]["colab"] == {"collapsed_sections": ["solutions"]}
+
+
+def test_korean_words_the_book_settled_against_are_found():
+    nb = {"cells": [
+        md("시험 데이터에서 정확도는 99%입니다.", "ko"),         # 테스트
+        md("The test split.", "en"),
+        code('print(t(ko="한 걸음 뒤 손실", en="loss after one step"))'),  # 스텝
+        md("17번째 패치를 봅니다. 손실의 바닥은 0입니다.", "ko"),  # 17번 패치, 하한
+        md("밑바닥부터 시작하는 딥러닝, 둘째 줄의 17번 패치, 테스트 데이터", "ko"),  # all fine
+    ]}
+    problems = notebooks.term_problems(Path("x.ipynb"), nb)
+    found = [re.match(r"x\.ipynb: (\w+ cell \d+): '([^']+)'", p).groups() for p in problems]
+    assert found == [("markdown cell 0", "시험"), ("code cell 2", "한 걸음"),
+                     ("markdown cell 3", "바닥"), ("markdown cell 3", "17번째")], problems
+    assert problems[0].endswith("'...시험 데이터에서 정확도는 99%...': write 테스트 (the held-out split) (STYLE.md)")
