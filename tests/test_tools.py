@@ -291,3 +291,17 @@ def test_check_browser_lists_the_packages_ci_installs(tmp_path):
     here = subprocess.run(["bash", script, "--packages"], capture_output=True, text=True)
     assert here.returncode == 0 and here.stdout.strip() == ""  # nothing missing on this machine
     assert "tools/check_browser.sh --packages" in (ROOT / ".ci" / "run").read_text()
+
+def test_korean_words_the_book_settled_against_are_found():
+    nb = {"cells": [
+        md("시험 데이터에서 정확도는 99%입니다.", "ko"),         # 테스트
+        md("The test split.", "en"),
+        code('print(t(ko="한 걸음 뒤 손실", en="loss after one step"))'),  # 스텝
+        md("17번째 패치를 봅니다. 손실의 바닥은 0입니다.", "ko"),  # 17번 패치, 하한
+        md("밑바닥부터 시작하는 딥러닝, 둘째 줄의 17번 패치, 테스트 데이터", "ko"),  # all fine
+    ]}
+    problems = notebooks.term_problems(Path("x.ipynb"), nb)
+    found = [re.match(r"x\.ipynb: (\w+ cell \d+): '([^']+)'", p).groups() for p in problems]
+    assert found == [("markdown cell 0", "시험"), ("code cell 2", "한 걸음"),
+                     ("markdown cell 3", "바닥"), ("markdown cell 3", "17번째")], problems
+    assert problems[0].endswith("'...시험 데이터에서 정확도는 99%...': write 테스트 (the held-out split) (STYLE.md)")

@@ -226,6 +226,40 @@ def structure(text: str) -> dict:
     }
 
 
+# Korean words the book has settled against (STYLE.md's Korean section): pattern -> what to write.
+# Checked in ko prose and in code (whose only Hangul is the ko= strings a reader sees).
+KO_AVOID = {
+    r"시험": "테스트 (the held-out split)",
+    r"보폭": "스트라이드",
+    r"융합 경로": "빠른 경로",
+    r"숫자로 (확인|보|따져|비교)": "수치로 (숫자 means the digit images)",
+    r"세로줄 무늬": "세로 줄무늬",
+    r"(?<!밑)바닥(?!부터)": "하한 (a lower bound)",
+    r"점수": "스코어",
+    r"한 걸음": "스텝",
+    r"학습 장": "the chapter's number, e.g. 13장",
+    r"분류 헤드": "분류기 (헤드 is an attention head)",
+    r"\d+번째": "번 with the 0-based index (17번 패치), or a Korean ordinal word (둘째)",
+    r"기억하세요": "합니다 style",
+    r"모델에게": "모델에 / 모델이 보기에",
+}
+
+
+def term_problems(path: Path, nb: dict) -> list[str]:
+    "Places where a ko cell or a Korean string in code uses a word of KO_AVOID."
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown" and "ko" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        text = source(cell)
+        for pattern, use in KO_AVOID.items():
+            for found in re.finditer(pattern, text):
+                context = text[max(found.start() - 15, 0):found.end() + 15].replace("\n", " ")
+                problems.append(f"{path.name}: {cell['cell_type']} cell {i}: '{found.group()}' in "
+                                f"'...{context}...': write {use} (STYLE.md)")
+    return problems
+
+
 def pairing_problems(path: Path, nb: dict) -> list[str]:
     problems = []
     cells = nb["cells"]
@@ -268,6 +302,7 @@ def main(argv: list[str]) -> int:
         elif cleaned != text:
             problems.append(f"{path.name} is not clean: run `make clean`")
         problems += pairing_problems(path, nb)
+        problems += term_problems(path, nb)
         if path.stem in pages:
             problems += long_lines(path, nb)
         if path.stem in pages and path.stem != "index":
