@@ -292,6 +292,7 @@ def test_check_browser_lists_the_packages_ci_installs(tmp_path):
     assert here.returncode == 0 and here.stdout.strip() == ""  # nothing missing on this machine
     assert "tools/check_browser.sh --packages" in (ROOT / ".ci" / "run").read_text()
 
+
 def test_korean_words_the_book_settled_against_are_found():
     nb = {"cells": [
         md("시험 데이터에서 정확도는 99%입니다.", "ko"),         # 테스트
