@@ -325,7 +325,7 @@ def trace_shapes(model: ViT, images: torch.Tensor) -> list[ShapeRow]:
         ("11", t(f"인코더 블록 {len(model.blocks)}개의 출력",
                  f"output of {len(model.blocks)} encoder blocks"),
          seen["encoder"]),
-        ("12", t("마지막 정규화 뒤 분류 토큰의 출력",
+        ("12", t("마지막 레이어 정규화 뒤 분류 토큰의 출력",
                  "CLS output after the final norm"), seen["cls"]),
         ("13", t("클래스 확률", "class probabilities"),
          seen["logits"].softmax(-1)),
