@@ -18,6 +18,7 @@ all are copied into each edition's static folder, so no page loads anything from
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,11 @@ from notebooks import edition_cell, folded_solutions, settings  # noqa: E402
 
 BUILD = ROOT / "_build"
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
+# Nanum Gothic Coding (SIL OFL, npm package @fontsource/nanum-gothic-coding): a monospaced font whose
+# Hangul is exactly two columns wide, for the Korean edition's code and printed outputs, so that
+# tables padded with vit_lit.i18n.pad and the 80-column rule (Hangul counts two) hold on the page.
+CODE_FONT = ROOT / "tools" / "node_modules" / "@fontsource" / "nanum-gothic-coding"
+CODE_FONT_CSS = "nanum-gothic-coding.css"
 STATIC = "_vitlit_static"  # the edition's static folder (not `_static`: Jupyter Book would load every .js in it)
 EDITIONS = {
     "ko": {"title": "vit-lit: 한 단계씩 만드는 비전 트랜스포머", "name": "한국어"},
@@ -91,6 +97,9 @@ def write_sources(lang: str) -> Path:
         config["execute"]["execute_notebooks"] = "off"
     config["sphinx"]["config"]["vitlit_colab_url"] = colab_url(lang, "{name}")  # book/vitlit_book.py fills in {name}
     write_static(src / STATIC)
+    if lang == "ko":
+        write_code_font(src / STATIC)
+        config["sphinx"]["config"]["html_css_files"].insert(0, CODE_FONT_CSS)
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return src
 
@@ -109,6 +118,23 @@ def write_static(static: Path) -> None:
     shutil.copytree(MATHJAX, static / "mathjax", ignore=skip)
     for name in ("vitlit.css", "vitlit.js"):
         shutil.copy(ROOT / "book" / name, static / name)
+
+
+def write_code_font(static: Path) -> None:
+    "The code font's regular and bold faces (WOFF2, one file per Unicode range) and their @font-face rules."
+    rules = []
+    for weight in (400, 700):
+        css = (CODE_FONT / f"{weight}.css").read_text(encoding="utf-8")
+        # every browser that runs the book's MathJax reads WOFF2: drop the WOFF fallbacks
+        rules.append(re.sub(r", url\(\./files/[^)]+\.woff\) format\('woff'\)", "", css))
+    fonts = static / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for face in CODE_FONT.glob("files/*-[47]00-normal.woff2"):
+        shutil.copy(face, fonts / face.name)
+    css = "\n".join(rules).replace("url(./files/", "url(fonts/")
+    if "fonts/" not in css or ".woff)" in css:
+        raise SystemExit(f"{CODE_FONT}: unexpected @font-face rules; see book/build.py write_code_font")
+    (static / CODE_FONT_CSS).write_text(css, encoding="utf-8")
 
 
 def build(lang: str) -> None:

@@ -306,3 +306,18 @@ def test_korean_words_the_book_settled_against_are_found():
     assert found == [("markdown cell 0", "시험"), ("code cell 2", "한 걸음"),
                      ("markdown cell 3", "바닥"), ("markdown cell 3", "17번째")], problems
     assert problems[0].endswith("'...시험 데이터에서 정확도는 99%...': write 테스트 (the held-out split) (STYLE.md)")
+
+
+def test_korean_edition_serves_its_code_font(tmp_path):
+    "book/build.py copies Nanum Gothic Coding (WOFF2 only) with @font-face rules that point at the copies."
+    spec = importlib.util.spec_from_file_location("vitlit_book_build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    subprocess.run(["bash", str(ROOT / "tools" / "npm_ci.sh")], check=True)
+    build.write_code_font(tmp_path)
+    css = (tmp_path / build.CODE_FONT_CSS).read_text(encoding="utf-8")
+    urls = re.findall(r"url\(([^)]+)\)", css)
+    assert len(urls) == css.count("@font-face") > 100 and all(u.endswith(".woff2") for u in urls)
+    assert all((tmp_path / u).is_file() for u in urls)
+    assert {w for w in re.findall(r"font-weight: (\d+)", css)} == {"400", "700"}
+    assert "html:lang(ko)" in (ROOT / "book" / "vitlit.css").read_text(encoding="utf-8")

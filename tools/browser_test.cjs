@@ -20,7 +20,9 @@
 //   a click on a patch near its centre: its data-query names that patch, its canvas shows another
 //   picture, and no script error comes (report.json: "explorers": [{"id", "query", "passed",
 //   "problems"}, ...] per page);
-// - and the first folded solution of an exercise is hidden until a click on its title opens it.
+// - and the first folded solution of an exercise is hidden until a click on its title opens it;
+// - in the Korean edition, code and printed outputs set one Hangul syllable exactly as wide as two
+//   Latin letters (book/build.py's code font), so padded tables line up.
 // Chromium: $CHROMIUM, else the first of chromium, google-chrome, chromium-browser on the PATH.
 const fs = require("fs");
 const http = require("http");
@@ -85,6 +87,22 @@ async function checkContent() {
   for (const img of imgs) if (!img.naturalWidth) out.push(`image not loaded: ${img.getAttribute("src")}`);
   const link = document.querySelector("a.vitlit-lang");
   return { problems: out, equations: maths.length, images: imgs.length, langHref: link ? link.href : null };
+}
+
+// Runs in the page (Korean edition): six Hangul syllables and twelve Latin letters in a code block.
+async function checkCodeColumns() {
+  const pre = document.querySelector("div.highlight pre, div.cell_output pre");
+  if (!pre) return [];
+  const style = getComputedStyle(pre);
+  await document.fonts.load(`${style.fontSize} ${style.fontFamily}`, "가a");
+  const probe = (text) => { const s = document.createElement("span"); s.textContent = text; pre.appendChild(s); return s; };
+  const spans = [probe("가나다라마바"), probe("abcdefghijkl")];
+  await document.fonts.ready;
+  const [hangul, latin] = spans.map((s) => s.getBoundingClientRect().width);
+  spans.forEach((s) => s.remove());
+  return Math.abs(hangul - latin) > 0.5
+    ? [`code font ${style.fontFamily}: 6 Hangul syllables take ${hangul.toFixed(1)}px, 12 Latin letters ${latin.toFixed(1)}px; Hangul must be exactly two columns`]
+    : [];
 }
 
 // Runs in the page at phone width: what scrolls sideways, and is the page wider than the screen.
@@ -204,6 +222,7 @@ async function checkPage(context, base, rel, other) {
     result = await Promise.race([page.evaluate(checkContent),
       new Promise((_, no) => setTimeout(() => no(new Error("the page's checks took over 30 s")), 30000).unref())]);
     if (other && result.langHref !== base + other) problems.push(`language link leads to ${result.langHref && result.langHref.replace(base, "")}, not ${other}`);
+    if (rel.startsWith("ko/")) problems.push(...(await page.evaluate(checkCodeColumns)));
     await page.setViewportSize({ width: 390, height: 844 });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     problems.push(...(await page.evaluate(checkWidth, SCROLL_OK)));
