@@ -275,8 +275,8 @@ def _text() -> dict[str, str]:
         "map": t(ko="어텐션 맵", en="attention map"),
         "query": t(ko="쿼리: {q}", en="query: {q}"),
         "patch": t(ko="{n}번 패치", en="patch {n}"),
-        "clsToken": t(ko="CLS 토큰", en="the CLS token"),
-        "toCls": t(ko="CLS 토큰에 주는 가중치 {v}", en="weight on the CLS token {v}"),
+        "clsToken": t(ko="분류 토큰", en="the CLS token"),
+        "toCls": t(ko="분류 토큰에 주는 가중치 {v}", en="weight on the CLS token {v}"),
         "scale": t(ko="색: 패치에 주는 어텐션 가중치, 0부터 이 쿼리의 최댓값까지",
                    en="colour: attention weight on each patch, from 0 to this query's largest"),
         "hint": t(ko="이미지의 패치를 클릭하거나 탭하면 그 패치의 쿼리가 각 패치에 주는 어텐션 "
