@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from notebooks import ROOT, book_pages, dumps, edition_cell, first_code_index, settings, solutions_last
+from notebooks import (ROOT, SOLUTION, SOLUTIONS_ID, book_pages, dumps, edition_cell, first_code_index, settings,
+                       solutions_last)
 
 COLAB = ROOT / "colab"
 LANGS = ("ko", "en")
@@ -41,17 +42,16 @@ def colab_notebook(nb: dict, lang: str) -> dict:
     "The `lang` edition of the source notebook `nb`, for Colab."
     cells = [c for c in (edition_cell(c, lang) for c in nb["cells"]) if c is not None]
     cells = json.loads(json.dumps(solutions_last(cells, lang)))
-    for cell in cells:
-        tags = [t for t in cell["metadata"].get("tags", []) if t != "solution"]
-        tags = tags if cell["cell_type"] == "code" else []  # ko/en have done their work
-        cell["metadata"] = {"tags": tags} if tags else {}
-    install = first_code_index({"cells": cells})
-    cells.insert(install + 1, set_lang_cell(lang))
     metadata = {**nb.get("metadata", {}), "language_info": {"name": "python"}}
     for cell in cells:
-        if cell.get("id") == "solutions":  # Colab opens the notebook with this section folded
-            cell["metadata"] = {"id": "solutions"}
-            metadata["colab"] = {"collapsed_sections": ["solutions"]}
+        tags = [t for t in cell["metadata"].get("tags", []) if t != SOLUTION]
+        tags = tags if cell["cell_type"] == "code" else []  # ko/en have done their work
+        cell["metadata"] = {"tags": tags} if tags else {}
+        if cell.get("id") == SOLUTIONS_ID:  # Colab opens the notebook with this section folded
+            cell["metadata"] = {"id": SOLUTIONS_ID}
+            metadata["colab"] = {"collapsed_sections": [SOLUTIONS_ID]}
+    install = first_code_index({"cells": cells})
+    cells.insert(install + 1, set_lang_cell(lang))
     return {**nb, "cells": cells, "metadata": metadata}
 
 

@@ -128,6 +128,7 @@ def clean(nb: dict) -> dict:
 SOLUTION = "solution"  # tag of the cells of an exercise's worked solution (prose and code)
 EXERCISES = {"ko": "연습 문제", "en": "Exercises"}  # the heading (##) of a chapter's exercises
 SOLUTION_TITLE = {"ko": "풀이", "en": "Solution"}
+SOLUTIONS_ID = "solutions"  # id of the Colab notebooks' last section, which holds the solutions
 SOLUTIONS_INTRO = {
     "ko": "## 풀이\n\n위의 연습 문제를 먼저 풀어 본 다음에 보세요. 풀이의 코드 셀은 답을 `assert`로 확인합니다.",
     "en": "## Solutions\n\nTry the exercises above first. Each solution's code checks its answer with an `assert`.",
@@ -168,7 +169,7 @@ def solutions_last(cells: list[dict], lang: str) -> list[dict]:
             k += 1
             cell = {**cell, "source": f"### {SOLUTION_TITLE[lang]} {k}\n\n{source(cell)}"}
         moved.append(cell)
-    intro = {"cell_type": "markdown", "id": "solutions", "metadata": {"tags": [lang]},
+    intro = {"cell_type": "markdown", "id": SOLUTIONS_ID, "metadata": {"tags": [lang]},
              "source": SOLUTIONS_INTRO[lang]}
     return [c for c in cells if not is_solution(c)] + [intro] + moved
 
