@@ -2,7 +2,7 @@
 
 For each language, the notebooks of nbs/ are copied into _build/src/<lang>/ with the other
 language's prose cells removed, nbdev directive lines (`#| ...`) and nbval markers stripped, and
-setup cells (`#| hide`) hidden (tools/notebooks.py's `edition_cell`, which the Colab notebooks of
+setup cells (`#| hide`) hidden (tools/notebooks.py's `edition_cells`, which the Colab notebooks of
 tools/colab.py share); then `jupyter-book build -W -n` executes and renders them with
 VIT_LIT_LANG=<lang>, so the figures speak the edition's language. The notebooks' stored outputs
 are the English edition's (made with VIT_LIT_LANG=en, and proven equal to a fresh run by nbval in
@@ -29,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from colab import colab_url  # noqa: E402
-from notebooks import edition_cell, folded_solutions, settings  # noqa: E402
+from notebooks import edition_cells, folded_solutions, settings  # noqa: E402
 
 BUILD = ROOT / "_build"
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
@@ -57,20 +57,6 @@ STORED = "en"  # the language of the outputs stored in nbs/ (tools/notebooks.py 
 def shows_stored_outputs(lang: str) -> bool:
     "Whether the `lang` edition shows the stored outputs instead of executing the notebooks."
     return lang == STORED and os.environ.get("VIT_LIT_EXECUTE", "") != "all"
-
-
-def edition_cells(nb: dict, lang: str, stored: bool) -> list[dict]:
-    "The edition's cells; with `stored`, code cells keep their stored outputs."
-    cells = []
-    for cell in nb["cells"]:
-        shown = edition_cell(cell, lang)
-        if shown is None:
-            continue
-        if stored and cell["cell_type"] == "code":
-            shown = {**shown, "outputs": cell.get("outputs", []),
-                     "execution_count": cell.get("execution_count")}
-        cells.append(shown)
-    return cells
 
 
 def write_sources(lang: str) -> Path:

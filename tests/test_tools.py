@@ -127,11 +127,11 @@ def test_the_check_covers_the_notebooks_of_the_book():
     assert all((ROOT / "nbs" / f"{p}.ipynb").is_file() for p in pages)
 
 
-def test_book_build_shares_edition_cell():
+def test_book_build_and_colab_share_edition_cells():
     spec = importlib.util.spec_from_file_location("vitlit_book_build", ROOT / "book" / "build.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    assert build.edition_cell is notebooks.edition_cell
+    assert build.edition_cells is notebooks.edition_cells is colab.edition_cells
 
 
 def test_english_edition_shows_the_stored_outputs_and_korean_executes(monkeypatch):

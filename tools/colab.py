@@ -4,7 +4,7 @@
     python tools/colab.py check     fail if a notebook under colab/ differs from what `write` makes
 
 Each is the bilingual source notebook nbs/<name>.ipynb as one edition of the book shows it
-(`notebooks.edition_cell`: that language's prose only, no `#|` directives or nbval markers, no
+(`notebooks.edition_cells`: that language's prose only, no `#|` directives or nbval markers, no
 outputs), with one cell right after the Colab install cell that calls `set_lang("<lang>")`, so
 figures and printed sentences speak the reader's language, and with the solutions of the exercises
 moved to a last section (`notebooks.solutions_last`). Each edition's Colab button opens
@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from notebooks import (ROOT, SOLUTION, SOLUTIONS_ID, book_pages, dumps, edition_cell, first_code_index, settings,
+from notebooks import (ROOT, SOLUTION, SOLUTIONS_ID, book_pages, dumps, edition_cells, first_code_index, settings,
                        solutions_last)
 
 COLAB = ROOT / "colab"
@@ -40,8 +40,7 @@ def set_lang_cell(lang: str) -> dict:
 
 def colab_notebook(nb: dict, lang: str) -> dict:
     "The `lang` edition of the source notebook `nb`, for Colab."
-    cells = [c for c in (edition_cell(c, lang) for c in nb["cells"]) if c is not None]
-    cells = json.loads(json.dumps(solutions_last(cells, lang)))
+    cells = json.loads(json.dumps(solutions_last(edition_cells(nb, lang), lang)))
     metadata = {**nb.get("metadata", {}), "language_info": {"name": "python"}}
     for cell in cells:
         tags = [t for t in cell["metadata"].get("tags", []) if t != SOLUTION]

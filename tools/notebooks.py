@@ -74,6 +74,20 @@ def edition_cell(cell: dict, lang: str) -> dict | None:
             "outputs": [], "execution_count": None}
 
 
+def edition_cells(nb: dict, lang: str, stored: bool = False) -> list[dict]:
+    "The cells `lang`'s edition shows (`edition_cell`); with `stored`, code cells keep their stored outputs."
+    cells = []
+    for cell in nb["cells"]:
+        shown = edition_cell(cell, lang)
+        if shown is None:
+            continue
+        if stored and cell["cell_type"] == "code":
+            shown = {**shown, "outputs": cell.get("outputs", []),
+                     "execution_count": cell.get("execution_count")}
+        cells.append(shown)
+    return cells
+
+
 def _i18n():
     "vit_lit/i18n.py, loaded on its own (importing the package would import torch)."
     spec = importlib.util.spec_from_file_location("vit_lit_i18n", ROOT / "vit_lit" / "i18n.py")
