@@ -27,7 +27,9 @@ find_python() {
 quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
 pip=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
 want=$(cat requirements/colab.txt settings.ini setup.py tools/venv_colab.sh | sha256sum | cut -d' ' -f1)
+fresh=false  # a new venv: its dependencies come from settings.ini's ranges below
 if [ ! -f "$VENV/.stamp" ] || [ "$(cat "$VENV/.stamp")" != "$want" ]; then
+  fresh=true
   PYTHON=$(find_python)
   echo "make test-colab: building $VENV with $("$PYTHON" --version) from requirements/colab.txt" \
        "(torch from PyPI: a few GB, several minutes the first time)"
@@ -43,7 +45,7 @@ trap 'rm -rf "$src"' EXIT
 git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
   xargs -0 -r cp --parents -t "$src"
-if [ ! -f "$VENV/.stamp" ] || [ "$(cat "$VENV/.stamp")" != "$want" ]; then
+if $fresh; then
   # first time: dependencies resolved from settings.ini's ranges, as in Colab
   quiet "${pip[@]}" "$src"
   "$VENV/bin/python" -m pip check
