@@ -19,18 +19,14 @@ import re
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt  # the Agg backend: tests/conftest.py
+import nbformat
 import pytest
+import torch
+from IPython.core.inputtransformer2 import TransformerManager
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import torch  # noqa: E402
-from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
-
-import vit_lit.train  # noqa: E402
-from vit_lit.i18n import get_lang, set_lang  # noqa: E402
+import vit_lit.train
+from vit_lit.i18n import get_lang, set_lang
 
 NBS = Path(__file__).resolve().parents[1] / "nbs"
 OFFSETS = (1000, 2000, 3000, 4000, 5000)  # seed 0 is nbval's run
