@@ -234,7 +234,8 @@ def load_checkpoint(path) -> Checkpoint:
                       training=json.loads(meta["training"]),
                       rng=tensors.get("rng.torch"),
                       cuda_rng=tensors.get("rng.cuda"),
-                      epoch_rng={k[10:]: v for k, v in tensors.items()
+                      epoch_rng={k.removeprefix("rng.epoch."): v
+                                 for k, v in tensors.items()
                                  if k.startswith("rng.epoch.")})
 
 # %% ../nbs/94_checkpoint.ipynb #af1ef641
