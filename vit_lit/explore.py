@@ -28,8 +28,8 @@ def _check_images(images, patch_size: int
     if images.ndim != 4:
         raise ValueError(
             f"images must be 4-D (B, C, H, W), got shape "
-            f"{tuple(images.shape)}; "
-            "add a batch axis with images[None] for one image")
+            f"{tuple(images.shape)}; add a batch axis with images[None] "
+            "for one image")
     b, c, h, w = images.shape
     if b == 0:
         raise ValueError(
@@ -37,14 +37,14 @@ def _check_images(images, patch_size: int
     if c not in (1, 3):
         raise ValueError(
             f"images have {c} channels (shape {tuple(images.shape)}); "
-            "the explorer "
-            "draws grey (1) or RGB (3) images in (B, C, H, W) order")
+            "the explorer draws grey (1) or RGB (3) images in (B, C, H, W) "
+            "order")
     lo, hi = images.min().item(), images.max().item()
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0 or hi > 1:
         raise ValueError(
             f"images must lie in [0, 1], got values from {lo:.3g} to "
-            f"{hi:.3g}; "
-            "pass them before normalisation (x / 255 for 8-bit pixels)")
+            f"{hi:.3g}; pass them before normalisation (x / 255 for 8-bit "
+            "pixels)")
     if (isinstance(patch_size, bool) or not isinstance(patch_size, int)
             or patch_size < 1):
         raise ValueError(
@@ -53,9 +53,8 @@ def _check_images(images, patch_size: int
     if h % patch_size or w % patch_size:
         raise ValueError(
             f"image size {h}x{w} is not divisible by patch_size "
-            f"{patch_size}; pass "
-            "the patch_size of the model that made the maps "
-            "(model.config['patch_size'])")
+            f"{patch_size}; pass the patch_size of the model that made the "
+            "maps (model.config['patch_size'])")
     return images, (h // patch_size, w // patch_size)
 
 
@@ -86,8 +85,8 @@ def _check_maps(maps, batch: int, grid: tuple[int, int],
         if m.ndim != 3 or m.shape[1] != m.shape[2]:
             raise ValueError(
                 f"{where} has shape {tuple(m.shape)}; it must be "
-                "(B, N, N): one row of "
-                "attention weights per query token, CLS token first")
+                "(B, N, N): one row of attention weights per query token, "
+                "CLS token first")
         if m.shape[0] != batch:
             raise ValueError(
                 f"{where} holds maps of {m.shape[0]} images but images "
@@ -105,13 +104,13 @@ def _check_maps(maps, batch: int, grid: tuple[int, int],
             raise ValueError(
                 f"{where} has N = {n} tokens, but images {h}x{w} with "
                 f"patch_size {patch_size} make a {gh}x{gw} grid, "
-                f"N = {gh * gw + 1}; pass the "
-                f"patch_size of the model that made the maps{fits}")
+                f"N = {gh * gw + 1}; pass the patch_size of the model that "
+                f"made the maps{fits}")
         if not torch.isfinite(m).all() or (m < 0).any():
             raise ValueError(
                 f"{where} has negative or non-finite values "
-                f"(min {m.min().item():.3g}); "
-                "pass attention weights (after the softmax), not scores")
+                f"(min {m.min().item():.3g}); pass attention weights "
+                "(after the softmax), not scores")
         checked[label] = m
     return checked
 
