@@ -120,6 +120,20 @@ def test_hangul_counts_two_columns():
     assert notebooks.long_lines(Path("x.ipynb"), {"cells": [code(hangul[:-3] + '")')]}) == []
 
 
+def test_check_reports_long_lines_in_library_notebooks(tmp_path, monkeypatch, capsys):
+    "Library notebooks (not pages of the book) are read on GitHub and in Jupyter: the gate covers them."
+    long = "y = 2" + " " * 75 + "#"
+    nb = notebooks.clean({"cells": [md("# 라이브러리", "ko"), md("# Library", "en"), code(""), code(f"x = 1\n{long}")],
+                          "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    assert "91_viz" not in notebooks.book_pages()
+    (tmp_path / "91_viz.ipynb").write_text(notebooks.dumps(nb), encoding="utf-8")
+    monkeypatch.setattr(notebooks, "NBS", tmp_path)
+    assert notebooks.main(["notebooks.py", "check"]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert errors == ["91_viz.ipynb: code cell 3, line 2 is 81 columns wide (Hangul counts two; at most 80 in code "
+                      "a reader sees; wrap it): y = 2" + " " * 35 + "..."], errors
+
+
 def test_the_check_covers_the_notebooks_of_the_book():
     pages = notebooks.book_pages()
     assert pages[0] == "index" and "06_scores" in pages

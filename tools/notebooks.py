@@ -2,7 +2,7 @@
 
     python tools/notebooks.py clean     rewrite every notebook in its clean form
     python tools/notebooks.py check     fail if a notebook is not clean, a prose cell lacks its partner,
-                                        a code line the book shows is wider than 80 columns (Hangul counting two),
+                                        a code line a reader sees is wider than 80 columns (Hangul counting two),
                                         or a chapter lacks its exercises (`exercise_problems`)
 
 Clean means: cell metadata reduced to `tags`, notebook metadata reduced to the kernel, execution
@@ -10,9 +10,10 @@ counts renumbered 1, 2, 3... over the code cells (so nbval still compares every 
 and the Colab install cell (the first code cell) written from settings.ini's git_url and branch.
 Paired means: every markdown cell carries exactly one tag, `ko` or `en`; they come as a `ko`
 cell followed at once by its `en` partner with the same structure (headings, lists, math, links).
-Fits the column: in the notebooks of the book (_toc.yml), every code line a reader sees (cells not
-tagged remove-cell / remove-input, `#|` directives and nbval markers left out, as the book shows
-them: `edition_cell`) has at most MAX_LINE characters.
+Fits the column: in every notebook, the book's pages (_toc.yml) and the library notebooks read on
+GitHub and in Jupyter alike, every code line a reader sees (cells not tagged remove-cell /
+remove-input, `#|` directives and nbval markers left out, as the book shows them: `edition_cell`)
+takes at most MAX_LINE display columns, Hangul counting two.
 """
 import configparser
 import importlib.util
@@ -100,7 +101,8 @@ display_width = _i18n().columns  # columns a line takes in the book's monospaced
 
 
 def long_lines(path: Path, nb: dict, limit: int = MAX_LINE) -> list[str]:
-    "Code lines the book shows that are wider than `limit` display columns."
+    """Code lines a reader sees (in the book, on GitHub or in Jupyter; as `edition_cell` shows a
+    cell) that are wider than `limit` display columns."""
     problems = []
     for i, cell in enumerate(nb["cells"]):
         shown = edition_cell(cell, "en") if cell["cell_type"] == "code" else None
@@ -109,7 +111,7 @@ def long_lines(path: Path, nb: dict, limit: int = MAX_LINE) -> list[str]:
         for j, line in enumerate(shown["source"].splitlines(), 1):
             if display_width(line) > limit:
                 problems.append(f"{path.name}: code cell {i}, line {j} is {display_width(line)} columns wide "
-                                f"(Hangul counts two; at most {limit} in a cell the book shows; wrap it): "
+                                f"(Hangul counts two; at most {limit} in code a reader sees; wrap it): "
                                 f"{line.strip()[:40]}...")
     return problems
 
@@ -318,8 +320,7 @@ def main(argv: list[str]) -> int:
             problems.append(f"{path.name} is not clean: run `make clean`")
         problems += pairing_problems(path, nb)
         problems += term_problems(path, nb)
-        if path.stem in pages:
-            problems += long_lines(path, nb)
+        problems += long_lines(path, nb)  # library notebooks too: read on GitHub and in Jupyter
         if path.stem in pages and path.stem != "index":
             problems += exercise_problems(path, nb, required=True)  # every chapter has exercises
     for p in problems:

@@ -10,18 +10,21 @@ __all__ = ['Attention', 'attend', 'attention_weights', 'split_qkv', 'Block', 'En
            'shift_images', 'warmup_cosine']
 
 # %% ../nbs/99_init.ipynb #fb3a9d16
-from .attention import Attention, attend, attention_weights, split_qkv
+from .attention import (Attention, attend, attention_weights,
+                               split_qkv)
 from .block import Block, Encoder, Mlp
 from .data import (Digits, load_digits_split, load_mnist_split,
                           load_photo)
-from .embedding import PatchEmbedding, ViTEmbedding, prepend_cls_token
+from .embedding import (PatchEmbedding, ViTEmbedding,
+                               prepend_cls_token)
 from .i18n import get_lang, set_lang, t
 from .patches import patchify, unpatchify
 from .model import (PRESETS, ViT, create_vit, resample_pos_embed,
                            trace_shapes)
 from .convert import (from_hf, from_pretrained, from_timm,
                              save_pretrained, to_hf, to_timm)
-from .checkpoint import Checkpoint, load_checkpoint, load_model, save_checkpoint
+from .checkpoint import (Checkpoint, load_checkpoint, load_model,
+                                save_checkpoint)
 from .train import (evaluate, fit, random_shift, shift_images,
                             warmup_cosine)
 

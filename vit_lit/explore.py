@@ -20,68 +20,100 @@ from .i18n import get_lang, t
 from .viz import CMAPS
 
 # %% ../nbs/96_explore.ipynb #b540a93f
-def _check_images(images, patch_size: int) -> tuple[torch.Tensor, tuple[int, int]]:
-    "The images as a float64 (B, C, H, W) tensor in [0, 1], and their patch grid (gh, gw)."
+def _check_images(images, patch_size: int
+                  ) -> tuple[torch.Tensor, tuple[int, int]]:
+    """The images as a float64 (B, C, H, W) tensor in [0, 1], and their patch
+    grid (gh, gw)."""
     images = torch.as_tensor(images).detach().cpu().double()
     if images.ndim != 4:
-        raise ValueError(f"images must be 4-D (B, C, H, W), got shape {tuple(images.shape)}; "
-                         "add a batch axis with images[None] for one image")
+        raise ValueError(
+            f"images must be 4-D (B, C, H, W), got shape "
+            f"{tuple(images.shape)}; add a batch axis with images[None] "
+            "for one image")
     b, c, h, w = images.shape
     if b == 0:
-        raise ValueError("images is an empty batch (B = 0); pass at least one image")
+        raise ValueError(
+            "images is an empty batch (B = 0); pass at least one image")
     if c not in (1, 3):
-        raise ValueError(f"images have {c} channels (shape {tuple(images.shape)}); the explorer "
-                         "draws grey (1) or RGB (3) images in (B, C, H, W) order")
+        raise ValueError(
+            f"images have {c} channels (shape {tuple(images.shape)}); "
+            "the explorer draws grey (1) or RGB (3) images in (B, C, H, W) "
+            "order")
     lo, hi = images.min().item(), images.max().item()
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0 or hi > 1:
-        raise ValueError(f"images must lie in [0, 1], got values from {lo:.3g} to {hi:.3g}; "
-                         "pass them before normalisation (x / 255 for 8-bit pixels)")
-    if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
-        raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}; "
-                         "pass the model's, model.config['patch_size']")
+        raise ValueError(
+            f"images must lie in [0, 1], got values from {lo:.3g} to "
+            f"{hi:.3g}; pass them before normalisation (x / 255 for 8-bit "
+            "pixels)")
+    if (isinstance(patch_size, bool) or not isinstance(patch_size, int)
+            or patch_size < 1):
+        raise ValueError(
+            f"patch_size must be a positive integer, got {patch_size!r}; "
+            "pass the model's, model.config['patch_size']")
     if h % patch_size or w % patch_size:
-        raise ValueError(f"image size {h}x{w} is not divisible by patch_size {patch_size}; pass "
-                         "the patch_size of the model that made the maps (model.config['patch_size'])")
+        raise ValueError(
+            f"image size {h}x{w} is not divisible by patch_size "
+            f"{patch_size}; pass the patch_size of the model that made the "
+            "maps (model.config['patch_size'])")
     return images, (h // patch_size, w // patch_size)
 
 
-def _check_maps(maps, batch: int, grid: tuple[int, int], size: tuple[int, int],
+def _check_maps(maps, batch: int, grid: tuple[int, int],
+                size: tuple[int, int],
                 patch_size: int) -> dict[str, torch.Tensor]:
-    "Each map as a float64 (B, N, N) tensor, N = gh * gw + 1, checked against the images."
+    """Each map as a float64 (B, N, N) tensor, N = gh * gw + 1, checked
+    against the images."""
     if not isinstance(maps, Mapping) or not maps:
-        raise ValueError(f"maps must be a non-empty dict {{label: attention (B, N, N)}}, got "
-                         f"{maps!r:.60}; e.g. {{'block 0, head 0': model.attention_maps(images)[0][:, 0]}}")
+        raise ValueError(
+            f"maps must be a non-empty dict {{label: attention (B, N, N)}}, "
+            f"got {maps!r:.60}; e.g. {{'block 0, head 0': "
+            "model.attention_maps(images)[0][:, 0]}")
     (gh, gw), (h, w) = grid, size
     checked = {}
     for label, m in maps.items():
         if not isinstance(label, str) or not label:
-            raise ValueError(f"map labels must be non-empty strings, got {label!r}; name each map, "
-                             "e.g. 'block 0, head 1'")
-        m, where = torch.as_tensor(m).detach().cpu().double(), f"maps[{label!r}]"
+            raise ValueError(
+                f"map labels must be non-empty strings, got {label!r}; "
+                "name each map, e.g. 'block 0, head 1'")
+        m, where = (torch.as_tensor(m).detach().cpu().double(),
+                    f"maps[{label!r}]")
         if m.ndim == 4:
-            raise ValueError(f"{where} has shape {tuple(m.shape)}, one map per head; pick a head "
-                             "(m[:, h]) or average the heads (m.mean(1)) to get (B, N, N)")
+            raise ValueError(
+                f"{where} has shape {tuple(m.shape)}, one map per head; "
+                "pick a head (m[:, h]) or average the heads (m.mean(1)) "
+                "to get (B, N, N)")
         if m.ndim != 3 or m.shape[1] != m.shape[2]:
-            raise ValueError(f"{where} has shape {tuple(m.shape)}; it must be (B, N, N): one row of "
-                             "attention weights per query token, CLS token first")
+            raise ValueError(
+                f"{where} has shape {tuple(m.shape)}; it must be "
+                "(B, N, N): one row of attention weights per query token, "
+                "CLS token first")
         if m.shape[0] != batch:
-            raise ValueError(f"{where} holds maps of {m.shape[0]} images but images has {batch}; "
-                             "pass the maps computed from these images")
+            raise ValueError(
+                f"{where} holds maps of {m.shape[0]} images but images "
+                f"has {batch}; pass the maps computed from these images")
         n = m.shape[1]
         side = math.isqrt(max(n - 1, 0))
         if gh == gw and side * side != n - 1:
-            raise ValueError(f"{where} has N = {n} tokens, but N - 1 = {n - 1} is not a square grid "
-                             "k x k; pass maps over the CLS token first and then the k * k patches")
+            raise ValueError(
+                f"{where} has N = {n} tokens, but N - 1 = {n - 1} is not "
+                "a square grid k x k; pass maps over the CLS token first "
+                "and then the k * k patches")
         if n != gh * gw + 1:
-            fits = f" (these maps fit patch_size {h // side})" if gh == gw and side and h % side == 0 else ""
-            raise ValueError(f"{where} has N = {n} tokens, but images {h}x{w} with patch_size "
-                             f"{patch_size} make a {gh}x{gw} grid, N = {gh * gw + 1}; pass the "
-                             f"patch_size of the model that made the maps{fits}")
+            fits = (f" (these maps fit patch_size {h // side})"
+                    if gh == gw and side and h % side == 0 else "")
+            raise ValueError(
+                f"{where} has N = {n} tokens, but images {h}x{w} with "
+                f"patch_size {patch_size} make a {gh}x{gw} grid, "
+                f"N = {gh * gw + 1}; pass the patch_size of the model that "
+                f"made the maps{fits}")
         if not torch.isfinite(m).all() or (m < 0).any():
-            raise ValueError(f"{where} has negative or non-finite values (min {m.min().item():.3g}); "
-                             "pass attention weights (after the softmax), not scores")
+            raise ValueError(
+                f"{where} has negative or non-finite values "
+                f"(min {m.min().item():.3g}); pass attention weights "
+                "(after the softmax), not scores")
         checked[label] = m
     return checked
+
 
 # %% ../nbs/96_explore.ipynb #c6a3f594
 def _b64(a: np.ndarray) -> str:
@@ -98,22 +130,28 @@ def _digits3(x: float, up: bool = False) -> float:
 
 
 def _pack_map(m: torch.Tensor) -> dict:
-    """One map (B, N, N) packed: `q` the weights on the K = N - 1 patches as uint8 (B, N, K) in
-    units of `scale` / 255, where `scale` (B * N numbers) is each row's largest weight on a patch
-    rounded up to 3 significant digits; `cls` the weight on the CLS token to 3 digits.
-    Decoded, q / 255 * scale is off by at most scale / 510. Few digits keep the HTML the same
-    when another CPU's kernels change the last bits of the weights."""
+    """One map (B, N, N) packed: `q` the weights on the K = N - 1 patches as
+    uint8 (B, N, K) in units of `scale` / 255, where `scale` (B * N numbers)
+    is each row's largest weight on a patch rounded up to 3 significant
+    digits; `cls` the weight on the CLS token to 3 digits. Decoded,
+    q / 255 * scale is off by at most scale / 510. Few digits keep the HTML
+    the same when another CPU's kernels change the last bits of the
+    weights."""
     m = m.double().numpy()
     patches = m[..., 1:]
-    scale = np.array([_digits3(x, up=True) for x in patches.max(-1).ravel()]).reshape(m.shape[:2])
-    q = np.divide(patches, scale[..., None], out=np.zeros_like(patches), where=scale[..., None] > 0)
-    return {"q": _b64(np.rint(q * 255).astype(np.uint8)), "scale": scale.ravel().tolist(),
+    scale = np.array([_digits3(x, up=True)
+                      for x in patches.max(-1).ravel()]).reshape(m.shape[:2])
+    q = np.divide(patches, scale[..., None], out=np.zeros_like(patches),
+                  where=scale[..., None] > 0)
+    return {"q": _b64(np.rint(q * 255).astype(np.uint8)),
+            "scale": scale.ravel().tolist(),
             "cls": [_digits3(x) for x in m[..., 0].ravel()]}
 
 
 def _pack_images(images: torch.Tensor) -> str:
     "Images (B, C, H, W) in [0, 1] as uint8 (B, H, W, C), base64."
-    return _b64(np.rint(images.permute(0, 2, 3, 1).numpy() * 255).astype(np.uint8))
+    return _b64(np.rint(images.permute(0, 2, 3, 1).numpy() * 255)
+                .astype(np.uint8))
 
 
 def _colormap() -> str:
@@ -121,36 +159,53 @@ def _colormap() -> str:
     rgb = colormaps[CMAPS["attention"]](np.linspace(0, 1, 256))[:, :3]
     return _b64(np.rint(rgb * 255).astype(np.uint8))
 
+
 # %% ../nbs/96_explore.ipynb #46ee5fa3
 _STYLE = """
-.vit-explorer{max-width:24rem;margin:.5rem 0 1rem;font-size:.9rem;line-height:1.35}
-.vit-explorer .vx-row{display:flex;flex-wrap:wrap;align-items:center;gap:.35rem;margin:.35rem 0}
+.vit-explorer{max-width:24rem;margin:.5rem 0 1rem;font-size:.9rem;
+line-height:1.35}
+.vit-explorer .vx-row{display:flex;flex-wrap:wrap;align-items:center;
+gap:.35rem;margin:.35rem 0}
 .vit-explorer .vx-label{font-weight:600;margin-right:.2rem}
-.vit-explorer button,.vit-explorer select{font:inherit;color:#222;background:#fff;border:1px solid #888;border-radius:.3rem;min-height:2.2rem;max-width:100%}
+.vit-explorer button,.vit-explorer select{
+font:inherit;color:#222;background:#fff;border:1px solid #888;
+border-radius:.3rem;min-height:2.2rem;max-width:100%}
 .vit-explorer button{padding:.15rem .5rem;cursor:pointer}
-.vit-explorer button[aria-pressed=true]{border-color:#00a5bd;box-shadow:0 0 0 2px #00e5ff}
-.vit-explorer .vx-thumb{display:flex;align-items:center;gap:.3rem;padding:.15rem .3rem}
+.vit-explorer button[aria-pressed=true]{
+border-color:#00a5bd;box-shadow:0 0 0 2px #00e5ff}
+.vit-explorer .vx-thumb{
+display:flex;align-items:center;gap:.3rem;padding:.15rem .3rem}
 .vit-explorer .vx-thumb canvas{width:2rem;height:2rem;image-rendering:pixelated}
-.vit-explorer canvas.vx-main{display:block;width:100%;height:auto;margin:.35rem 0;cursor:crosshair;touch-action:manipulation;image-rendering:pixelated}
+.vit-explorer canvas.vx-main{
+display:block;width:100%;height:auto;margin:.35rem 0;cursor:crosshair;
+touch-action:manipulation;image-rendering:pixelated}
 .vit-explorer .vx-status{font-weight:600}
-.vit-explorer .vx-bar{display:flex;align-items:center;gap:.4rem;font-variant-numeric:tabular-nums}
+.vit-explorer .vx-bar{
+display:flex;align-items:center;gap:.4rem;font-variant-numeric:tabular-nums}
 .vit-explorer .vx-bar canvas{flex:1;min-width:0;height:.8rem}
-.vit-explorer .vx-note,.vit-explorer .vx-hint{font-size:.8rem;opacity:.8;margin:.2rem 0}
+.vit-explorer .vx-note,.vit-explorer .vx-hint{
+font-size:.8rem;opacity:.8;margin:.2rem 0}
 """.replace("\n", "")
 
 _SCRIPT = r"""
 (() => {
   // One explorer: the data sits in the script.vx-data beside this script.
   const me = document.currentScript;
-  const root = (me && me.closest(".vit-explorer")) || document.getElementById("__ID__");
+  const root = (me && me.closest(".vit-explorer")) ||
+    document.getElementById("__ID__");
   if (!root || root.dataset.ready) return;
   root.dataset.ready = "1";
-  const D = JSON.parse(root.querySelector("script.vx-data").textContent), T = D.text;
+  const D = JSON.parse(root.querySelector("script.vx-data").textContent),
+    T = D.text;
   const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  const [H, W] = D.size, C = D.channels, P = D.patch, [GH, GW] = D.grid, K = GH * GW;
+  const [H, W] = D.size, C = D.channels, P = D.patch, [GH, GW] = D.grid,
+    K = GH * GW;
   const pics = bytes(D.images), lut = bytes(D.colormap);
-  const maps = D.maps.map((m) => ({ q: bytes(m.q), scale: m.scale, cls: m.cls }));
-  const S = Math.max(1, Math.ceil(360 / Math.max(H, W)));  // canvas pixels per image pixel
+  const maps = D.maps.map((m) => ({
+    q: bytes(m.q), scale: m.scale, cls: m.cls
+  }));
+  // canvas pixels per image pixel
+  const S = Math.max(1, Math.ceil(360 / Math.max(H, W)));
   const ALPHA = 0.6;  // weight of the heat over the image
   const state = { image: 0, map: 0, query: 0 };  // query: token index, 0 = CLS
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
@@ -163,26 +218,32 @@ _SCRIPT = r"""
     return e;
   };
 
-  // Image b at s canvas pixels per pixel; with q (K values, 255 = largest), the heat on
-  // the patch grid, and the patch of token sel outlined.
+  // Image b at s canvas pixels per pixel; with q (K values, 255 = largest),
+  // the heat on the patch grid, and the patch of token sel outlined.
   function paint(canvas, b, s, q, sel) {
     const w = W * s, h = H * s, cell = P * s;
     canvas.width = w;
     canvas.height = h;
-    const ctx = canvas.getContext("2d"), out = ctx.createImageData(w, h), px = out.data;
-    const ring = Math.max(2, Math.round(s / 3)), inner = ring + Math.max(1, Math.round(s / 6));
-    const sy = sel > 0 ? Math.floor((sel - 1) / GW) : -1, sx = sel > 0 ? (sel - 1) % GW : -1;
+    const ctx = canvas.getContext("2d"), out = ctx.createImageData(w, h),
+      px = out.data;
+    const ring = Math.max(2, Math.round(s / 3)),
+      inner = ring + Math.max(1, Math.round(s / 6));
+    const sy = sel > 0 ? Math.floor((sel - 1) / GW) : -1,
+      sx = sel > 0 ? (sel - 1) % GW : -1;
     for (let y = 0; y < h; y++) {
-      const iy = Math.floor(y / s), gy = Math.floor(y / cell), dy = y - gy * cell;
+      const iy = Math.floor(y / s), gy = Math.floor(y / cell),
+        dy = y - gy * cell;
       for (let x = 0; x < w; x++) {
-        const ix = Math.floor(x / s), gx = Math.floor(x / cell), dx = x - gx * cell;
+        const ix = Math.floor(x / s), gx = Math.floor(x / cell),
+          dx = x - gx * cell;
         const i = (b * H + iy) * W + ix, o = 4 * (y * w + x);
         let c = C === 1 ? [255 - pics[i], 255 - pics[i], 255 - pics[i]]
           : [pics[3 * i], pics[3 * i + 1], pics[3 * i + 2]];
         if (q) {
           const k = 3 * q[gy * GW + gx];
           c = c.map((v, j) => (1 - ALPHA) * v + ALPHA * lut[k + j]);
-          if (dx === 0 || dy === 0) c = c.map((v) => 0.7 * v + 0.3 * 255);  // grid lines
+          // grid lines
+          if (dx === 0 || dy === 0) c = c.map((v) => 0.7 * v + 0.3 * 255);
         }
         if (gy === sy && gx === sx) {
           const edge = Math.min(dx, dy, cell - 1 - dx, cell - 1 - dy);
@@ -212,25 +273,38 @@ _SCRIPT = r"""
   });
   const pickMap = el("label", "vx-row");
   const select = el("select");
-  D.maps.forEach((m, i) => { const o = el("option", null, m.name); o.value = String(i); select.append(o); });
-  select.addEventListener("change", () => { state.map = Number(select.value); update(); });
+  D.maps.forEach((m, i) => {
+    const o = el("option", null, m.name);
+    o.value = String(i);
+    select.append(o);
+  });
+  select.addEventListener("change", () => {
+    state.map = Number(select.value);
+    update();
+  });
   pickMap.append(el("span", "vx-label", T.map), select);
   const main = el("canvas", "vx-main");
   main.tabIndex = 0;
   main.setAttribute("aria-label", T.hint);
   main.addEventListener("click", (e) => {
     const r = main.getBoundingClientRect();
-    const gx = clamp(Math.floor(((e.clientX - r.left) / r.width) * GW), 0, GW - 1);
-    const gy = clamp(Math.floor(((e.clientY - r.top) / r.height) * GH), 0, GH - 1);
+    const gx = clamp(Math.floor(((e.clientX - r.left) / r.width) * GW),
+      0, GW - 1);
+    const gy = clamp(Math.floor(((e.clientY - r.top) / r.height) * GH),
+      0, GH - 1);
     state.query = 1 + gy * GW + gx;
     update();
   });
   main.addEventListener("keydown", (e) => {
-    const step = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+    const step = {
+      ArrowLeft: [0, -1], ArrowRight: [0, 1],
+      ArrowUp: [-1, 0], ArrowDown: [1, 0]
+    }[e.key];
     if (!step) return;
     e.preventDefault();
     const k = Math.max(0, state.query - 1);
-    state.query = 1 + clamp(Math.floor(k / GW) + step[0], 0, GH - 1) * GW + clamp((k % GW) + step[1], 0, GW - 1);
+    state.query = 1 + clamp(Math.floor(k / GW) + step[0], 0, GH - 1) * GW +
+      clamp((k % GW) + step[1], 0, GW - 1);
     update();
   });
   const info = el("div", "vx-row");
@@ -243,24 +317,32 @@ _SCRIPT = r"""
   ramp.width = 256;
   ramp.height = 1;
   const rctx = ramp.getContext("2d"), rdata = rctx.createImageData(256, 1);
-  for (let k = 0; k < 256; k++) rdata.data.set([lut[3 * k], lut[3 * k + 1], lut[3 * k + 2], 255], 4 * k);
+  for (let k = 0; k < 256; k++)
+    rdata.data.set([lut[3 * k], lut[3 * k + 1], lut[3 * k + 2], 255], 4 * k);
   rctx.putImageData(rdata, 0, 0);
   bar.append(el("span", null, "0"), ramp, top);
-  ui.append(pickImage, pickMap, main, info, bar, el("div", "vx-note", T.scale), el("p", "vx-hint", T.hint));
+  ui.append(pickImage, pickMap, main, info, bar,
+    el("div", "vx-note", T.scale), el("p", "vx-hint", T.hint));
   const nojs = root.querySelector(".vx-nojs");
   if (nojs) nojs.remove();
   root.append(ui);
 
   function update() {
     const m = maps[state.map], row = state.image * (K + 1) + state.query;
-    paint(main, state.image, S, m.q.subarray(row * K, row * K + K), state.query);
-    status.textContent = fill(T.query, { q: state.query ? fill(T.patch, { n: state.query - 1 }) : T.clsToken });
+    paint(main, state.image, S, m.q.subarray(row * K, row * K + K),
+      state.query);
+    status.textContent = fill(T.query, {
+      q: state.query ? fill(T.patch, { n: state.query - 1 }) : T.clsToken
+    });
     toCls.textContent = fill(T.toCls, { v: fmt(m.cls[row]) });
     top.textContent = fmt(m.scale[row]);
-    thumbs.forEach((b, i) => b.setAttribute("aria-pressed", String(i === state.image)));
+    thumbs.forEach((b, i) =>
+      b.setAttribute("aria-pressed", String(i === state.image)));
     cls.setAttribute("aria-pressed", String(state.query === 0));
     select.value = String(state.map);
-    Object.assign(root.dataset, { image: state.image, map: state.map, query: state.query });
+    Object.assign(root.dataset, {
+      image: state.image, map: state.map, query: state.query
+    });
   }
   update();
 })();
@@ -268,7 +350,8 @@ _SCRIPT = r"""
 
 # %% ../nbs/96_explore.ipynb #a335e405
 def _text() -> dict[str, str]:
-    "What the figure says, in the edition's language; {n}, {q}, {v} are filled in by the script."
+    """What the figure says, in the edition's language; {n}, {q}, {v} are
+    filled in by the script."""
     return {
         "image": t(ko="이미지", en="image"),
         "imageN": t(ko="{n}번 이미지", en="image {n}"),
@@ -276,19 +359,26 @@ def _text() -> dict[str, str]:
         "query": t(ko="쿼리: {q}", en="query: {q}"),
         "patch": t(ko="{n}번 패치", en="patch {n}"),
         "clsToken": t(ko="분류 토큰", en="the CLS token"),
-        "toCls": t(ko="분류 토큰에 주는 가중치 {v}", en="weight on the CLS token {v}"),
-        "scale": t(ko="색: 패치에 주는 어텐션 가중치, 0부터 이 쿼리의 최댓값까지",
-                   en="colour: attention weight on each patch, from 0 to this query's largest"),
-        "hint": t(ko="이미지의 패치를 클릭하거나 탭하면 그 패치의 쿼리가 각 패치에 주는 어텐션 "
-                     "가중치가 색으로 보입니다. CLS 버튼은 분류 토큰의 쿼리를 고릅니다.",
-                  en="Click or tap a patch of the image to see the attention weights its query "
-                     "gives to every patch. The CLS button picks the classification token's query."),
+        "toCls": t(ko="분류 토큰에 주는 가중치 {v}",
+                   en="weight on the CLS token {v}"),
+        "scale": t(ko="색: 패치에 주는 어텐션 가중치, "
+                      "0부터 이 쿼리의 최댓값까지",
+                   en="colour: attention weight on each patch, "
+                      "from 0 to this query's largest"),
+        "hint": t(ko="이미지의 패치를 클릭하거나 탭하면 그 패치의 쿼리가 "
+                     "각 패치에 주는 어텐션 가중치가 색으로 보입니다. "
+                     "CLS 버튼은 분류 토큰의 쿼리를 고릅니다.",
+                  en="Click or tap a patch of the image to see the "
+                     "attention weights its query gives to every patch. "
+                     "The CLS button picks the classification token's "
+                     "query."),
     }
 
 
 class AttentionExplorer:
-    """An interactive attention figure: one self-contained HTML fragment (data and script inline),
-    shown by Jupyter and by the book through `_repr_html_`."""
+    """An interactive attention figure: one self-contained HTML fragment
+    (data and script inline), shown by Jupyter and by the book through
+    `_repr_html_`."""
 
     def __init__(self, html: str, summary: str, lang: str):
         self.html, self.summary, self.lang = html, summary, lang
@@ -300,46 +390,65 @@ class AttentionExplorer:
         return self.summary
 
     def save(self, path) -> Path:
-        "Write the figure as a page of its own (one HTML file that needs nothing else)."
+        """Write the figure as a page of its own (one HTML file that needs
+        nothing else)."""
         path = Path(path)
-        path.write_text(f'<!DOCTYPE html>\n<html lang="{self.lang}"><head><meta charset="utf-8">'
-                        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                        f"<title>{html.escape(t(ko='어텐션 탐색기', en='attention explorer'))}</title>"
-                        f"</head><body>\n{self.html}\n</body></html>\n", encoding="utf-8")
+        title = html.escape(t(ko='어텐션 탐색기', en='attention explorer'))
+        path.write_text(
+            f'<!DOCTYPE html>\n<html lang="{self.lang}"><head>'
+            '<meta charset="utf-8">'
+            '<meta name="viewport" '
+            'content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title>"
+            f"</head><body>\n{self.html}\n</body></html>\n",
+            encoding="utf-8")
         return path
 
 
-def attention_explorer(images, maps: Mapping[str, torch.Tensor], *, patch_size: int,
+def attention_explorer(images, maps: Mapping[str, torch.Tensor], *,
+                       patch_size: int,
                        labels: Sequence | None = None) -> AttentionExplorer:
-    """An interactive figure of where each patch's query attends: the reader picks an image, a
-    map and a patch (click, tap or arrow keys) or the CLS token, and sees that query's row of
-    attention weights as a heat map on the patch grid over the image.
+    """An interactive figure of where each patch's query attends: the reader
+    picks an image, a map and a patch (click, tap or arrow keys) or the CLS
+    token, and sees that query's row of attention weights as a heat map on
+    the patch grid over the image.
 
-    `images` (B, C, H, W) in [0, 1], grey or RGB; `maps` {label: attention weights (B, N, N)},
-    rows are queries, N = (H / patch_size) * (W / patch_size) + 1 with the CLS token first;
-    `labels` an optional caption per image (e.g. its class). Labels on screen follow
-    `vit_lit.set_lang` at the time of the call. The same input gives the same HTML, byte for byte;
-    maps computed in float64 (`model.double()`) give the same HTML on every CPU."""
+    `images` (B, C, H, W) in [0, 1], grey or RGB; `maps` {label: attention
+    weights (B, N, N)}, rows are queries, N = (H / patch_size) *
+    (W / patch_size) + 1 with the CLS token first; `labels` an optional
+    caption per image (e.g. its class). Labels on screen follow
+    `vit_lit.set_lang` at the time of the call. The same input gives the
+    same HTML, byte for byte; maps computed in float64 (`model.double()`)
+    give the same HTML on every CPU."""
     images, grid = _check_images(images, patch_size)
     b, c, h, w = images.shape
     maps = _check_maps(maps, b, grid, (h, w), patch_size)
     if labels is None:
         labels = [""] * b
     else:
-        labels = [str(v.item() if hasattr(v, "item") else v) for v in labels]
+        labels = [str(v.item() if hasattr(v, "item") else v)
+                  for v in labels]
         if len(labels) != b:
-            raise ValueError(f"labels has {len(labels)} entries for {b} images; pass one label "
-                             "per image, or none")
-    data = {"size": [h, w], "channels": c, "patch": patch_size, "grid": list(grid),
-            "labels": labels, "images": _pack_images(images), "colormap": _colormap(),
-            "maps": [{"name": k, **_pack_map(m)} for k, m in maps.items()], "text": _text()}
+            raise ValueError(
+                f"labels has {len(labels)} entries for {b} images; "
+                "pass one label per image, or none")
+    data = {"size": [h, w], "channels": c, "patch": patch_size,
+            "grid": list(grid), "labels": labels,
+            "images": _pack_images(images), "colormap": _colormap(),
+            "maps": [{"name": k, **_pack_map(m)} for k, m in maps.items()],
+            "text": _text()}
     # `<` escaped so that no `</script>` can end the data early
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     uid = "vit-explorer-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
-    fragment = (f'<div class="vit-explorer" id="{uid}"><style>{_STYLE}</style>'
-                f'<script type="application/json" class="vx-data">{payload}</script>'
-                f'<p class="vx-nojs">{html.escape(t(ko="이 그림은 자바스크립트가 필요합니다.", en="This figure needs JavaScript."))}</p>'
-                f'<script>{_SCRIPT.replace("__ID__", uid)}</script></div>')
-    summary = (f"AttentionExplorer({b} images, {len(maps)} maps, {grid[0]}x{grid[1]} patch grid, "
+    nojs = html.escape(t(ko="이 그림은 자바스크립트가 필요합니다.",
+                         en="This figure needs JavaScript."))
+    fragment = (
+        f'<div class="vit-explorer" id="{uid}"><style>{_STYLE}</style>'
+        f'<script type="application/json" class="vx-data">{payload}</script>'
+        f'<p class="vx-nojs">{nojs}</p>'
+        f'<script>{_SCRIPT.replace("__ID__", uid)}</script></div>')
+    summary = (f"AttentionExplorer({b} images, {len(maps)} maps, "
+               f"{grid[0]}x{grid[1]} patch grid, "
                f"{len(fragment.encode()) // 1000} kB of HTML)")
     return AttentionExplorer(fragment, summary, get_lang())
+

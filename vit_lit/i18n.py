@@ -11,11 +11,13 @@ _lang = "en"
 
 
 def set_lang(lang: str) -> None:
-    "Choose the language (`'ko'` or `'en'`) of the strings that figures and tables show."
+    """Choose the language (`'ko'` or `'en'`) of the strings that figures
+    and tables show."""
     global _lang
     if lang not in LANGUAGES:
         raise ValueError(
-            f"unknown language {lang!r}; use one of {', '.join(map(repr, LANGUAGES))} "
+            f"unknown language {lang!r}; "
+            f"use one of {', '.join(map(repr, LANGUAGES))} "
             "(set VIT_LIT_LANG or call vit_lit.set_lang)"
         )
     _lang = lang
@@ -39,13 +41,17 @@ import unicodedata
 
 
 def columns(text: str) -> int:
-    "How many columns `text` takes in a monospaced font: Hangul and other wide characters count two."
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """How many columns `text` takes in a monospaced font: Hangul and other
+    wide characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
 
 
 def pad(text: str, width: int, align: str = ">") -> str:
-    "`text` padded with spaces to `width` columns, right-aligned (`'>'`) or left-aligned (`'<'`), like `f'{text:>{width}}'` for English."
+    """`text` padded with spaces to `width` columns, right-aligned (`'>'`) or
+    left-aligned (`'<'`), like `f'{text:>{width}}'` for English."""
     if align not in (">", "<"):
-        raise ValueError(f"unknown align {align!r}; use '>' (right) or '<' (left)")
+        raise ValueError(
+            f"unknown align {align!r}; use '>' (right) or '<' (left)")
     space = " " * max(width - columns(text), 0)
     return space + text if align == ">" else text + space

@@ -20,17 +20,21 @@ CMAPS = {"value": "viridis", "signed": "RdBu_r", "attention": "magma"}
 
 # %% ../nbs/91_viz.ipynb #946431d2
 def korean_font_path() -> Path:
-    "Path of the NanumGothic font file shipped by the `koreanize-matplotlib` package."
+    """Path of the NanumGothic font file shipped by the
+    `koreanize-matplotlib` package."""
     spec = importlib.util.find_spec("koreanize_matplotlib")
     if spec is None:
         raise ModuleNotFoundError(
-            "koreanize-matplotlib is not installed; it carries the Korean font: pip install koreanize-matplotlib"
+            "koreanize-matplotlib is not installed; it carries the Korean "
+            "font: pip install koreanize-matplotlib"
         )
-    return Path(spec.submodule_search_locations[0]) / "fonts" / "NanumGothic.ttf"
+    return (Path(spec.submodule_search_locations[0]) / "fonts"
+            / "NanumGothic.ttf")
 
 
 def use_korean_font() -> str:
-    "Register NanumGothic with matplotlib as the fallback font for Hangul; returns its family name."
+    """Register NanumGothic with matplotlib as the fallback font for Hangul;
+    returns its family name."""
     path = korean_font_path()
     font_manager.fontManager.addfont(str(path))
     name = font_manager.FontProperties(fname=path).get_name()
@@ -43,39 +47,49 @@ KOREAN_FONT = use_korean_font()
 
 # %% ../nbs/91_viz.ipynb #e4704b2e
 def _hwc(image: torch.Tensor):
-    "(C, H, W) tensor -> (H, W, C) array for RGB, (H, W) for one channel, as matplotlib wants it."
+    """(C, H, W) tensor -> (H, W, C) array for RGB, (H, W) for one channel,
+    as matplotlib wants it."""
     image = image.detach().float().cpu()
-    return (image[0] if image.shape[0] == 1 else image.permute(1, 2, 0).clamp(0, 1)).numpy()
+    return (image[0] if image.shape[0] == 1
+            else image.permute(1, 2, 0).clamp(0, 1)).numpy()
 
 
 def _cmap(image: torch.Tensor) -> str | None:
     return "gray_r" if image.shape[0] == 1 else None
 
 
-def show_images(images: torch.Tensor, labels=None, ncols: int = 10, title: str | None = None, size: float = 1.0) -> None:
-    "Draw a batch of (B, C, H, W) images on a grid, each with its label above it."
+def show_images(images: torch.Tensor, labels=None, ncols: int = 10,
+                title: str | None = None, size: float = 1.0) -> None:
+    """Draw a batch of (B, C, H, W) images on a grid, each with its label
+    above it."""
     n = len(images)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols,
+                             figsize=(ncols * size, nrows * size * 1.15),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
             ax.imshow(_hwc(images[i]), cmap=_cmap(images[i]))
             if labels is not None:
-                ax.set_title(str(int(labels[i])), fontsize=min(9, 20 * size))
+                ax.set_title(str(int(labels[i])),
+                             fontsize=min(9, 20 * size))
     if title:
         fig.suptitle(title)
     fig.tight_layout()
 
 # %% ../nbs/91_viz.ipynb #b8dd94a2
-def show_image(image: torch.Tensor, title: str | None = None, patch_size: int | None = None,
-               number: bool = True, size: float = 4.0) -> None:
-    "Draw one (C, H, W) image; with `patch_size`, draw the patch grid and number the patches row by row."
+def show_image(image: torch.Tensor, title: str | None = None,
+               patch_size: int | None = None, number: bool = True,
+               size: float = 4.0) -> None:
+    """Draw one (C, H, W) image; with `patch_size`, draw the patch grid and
+    number the patches row by row."""
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(_hwc(image), cmap=_cmap(image))
     if patch_size:
-        h, w = image.shape[-2] // patch_size, image.shape[-1] // patch_size
+        h, w = (image.shape[-2] // patch_size,
+                image.shape[-1] // patch_size)
         for k in range(1, h):
             ax.axhline(k * patch_size - 0.5, color="white", lw=1)
         for k in range(1, w):
@@ -83,9 +97,13 @@ def show_image(image: torch.Tensor, title: str | None = None, patch_size: int | 
         if number:
             for r in range(h):
                 for c in range(w):
-                    ax.text((c + 0.5) * patch_size - 0.5, (r + 0.5) * patch_size - 0.5, str(r * w + c),
-                            ha="center", va="center", fontsize=min(12, 0.3 * size * 72 / max(h, w)), color="white",
-                            bbox=dict(boxstyle="round,pad=0.1", fc="black", alpha=0.4, lw=0))
+                    ax.text((c + 0.5) * patch_size - 0.5,
+                            (r + 0.5) * patch_size - 0.5, str(r * w + c),
+                            ha="center", va="center",
+                            fontsize=min(12, 0.3 * size * 72 / max(h, w)),
+                            color="white",
+                            bbox=dict(boxstyle="round,pad=0.1", fc="black",
+                                      alpha=0.4, lw=0))
     ax.set_xlabel(t(ko="너비 (픽셀)", en="width (pixels)"))
     ax.set_ylabel(t(ko="높이 (픽셀)", en="height (pixels)"))
     if title:
@@ -93,14 +111,19 @@ def show_image(image: torch.Tensor, title: str | None = None, patch_size: int | 
     fig.tight_layout()
 
 # %% ../nbs/91_viz.ipynb #55075cd0
-def show_matrix(m: torch.Tensor, title: str, xlabel: str, ylabel: str, kind: str = "value",
-                mark_rows: dict[int, str] | None = None, ax=None, figsize=(6, 4)) -> None:
-    "Heat map of a 2-D tensor; `kind` is 'value', 'signed' or 'attention'; `mark_rows` = {row: name}."
+def show_matrix(m: torch.Tensor, title: str, xlabel: str, ylabel: str,
+                kind: str = "value", mark_rows: dict[int, str] | None = None,
+                ax=None, figsize=(6, 4)) -> None:
+    """Heat map of a 2-D tensor; `kind` is 'value', 'signed' or 'attention';
+    `mark_rows` = {row: name}."""
     if kind not in CMAPS:
-        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(map(repr, CMAPS))}")
+        raise ValueError(f"unknown kind {kind!r}; "
+                         f"use one of {', '.join(map(repr, CMAPS))}")
     m = m.detach().float().cpu()
     if m.ndim != 2:
-        raise ValueError(f"show_matrix needs a 2-D tensor, got shape {tuple(m.shape)}; select one item of the batch first")
+        raise ValueError(f"show_matrix needs a 2-D tensor, got shape "
+                         f"{tuple(m.shape)}; "
+                         "select one item of the batch first")
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
     else:
@@ -109,31 +132,39 @@ def show_matrix(m: torch.Tensor, title: str, xlabel: str, ylabel: str, kind: str
     if kind == "signed":
         v = float(m.abs().max()) or 1.0
         limits = dict(vmin=-v, vmax=v)
-    im = ax.imshow(m.numpy(), cmap=CMAPS[kind], aspect="auto", interpolation="nearest", **limits)
+    im = ax.imshow(m.numpy(), cmap=CMAPS[kind], aspect="auto",
+                   interpolation="nearest", **limits)
     # leave room between the matrix and its colour bar for the row names
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.13 if mark_rows else 0.04)
     for row, name in (mark_rows or {}).items():
-        ax.add_patch(Rectangle((-0.5, row - 0.5), m.shape[1], 1, fill=False, ec="red", lw=2, clip_on=False))
-        ax.annotate(name, (m.shape[1] - 0.5, row), xytext=(4, 0), textcoords="offset points",
-                    va="center", color="red", fontsize=9, annotation_clip=False)
+        ax.add_patch(Rectangle((-0.5, row - 0.5), m.shape[1], 1, fill=False,
+                               ec="red", lw=2, clip_on=False))
+        ax.annotate(name, (m.shape[1] - 0.5, row), xytext=(4, 0),
+                    textcoords="offset points", va="center", color="red",
+                    fontsize=9, annotation_clip=False)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     fig.tight_layout()
 
 # %% ../nbs/91_viz.ipynb #832a0dcc
-def show_maps(maps: torch.Tensor, grid: tuple[int, int], titles=None, kind: str = "attention",
-              image: torch.Tensor | None = None, ncols: int = 4, suptitle: str | None = None,
-              size: float = 2.2, vmin: float | None = None, vmax: float | None = None) -> None:
-    "Draw each row of `maps` (k, h*w) as an h x w grid, optionally over `image` (C, H, W)."
+def show_maps(maps: torch.Tensor, grid: tuple[int, int], titles=None,
+              kind: str = "attention", image: torch.Tensor | None = None,
+              ncols: int = 4, suptitle: str | None = None, size: float = 2.2,
+              vmin: float | None = None, vmax: float | None = None) -> None:
+    """Draw each row of `maps` (k, h*w) as an h x w grid, optionally over
+    `image` (C, H, W)."""
     maps = maps.detach().float().cpu()
     if maps.ndim == 1:
         maps = maps[None]
     h, w = grid
     if maps.shape[-1] != h * w:
-        raise ValueError(f"maps have {maps.shape[-1]} values per row but the grid {h}x{w} has {h * w} cells")
+        raise ValueError(f"maps have {maps.shape[-1]} values per row but "
+                         f"the grid {h}x{w} has {h * w} cells")
     k = len(maps)
     ncols = min(ncols, k)
     nrows = math.ceil(k / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size + 0.4), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols,
+                             figsize=(ncols * size, nrows * size + 0.4),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= k:
@@ -141,9 +172,12 @@ def show_maps(maps: torch.Tensor, grid: tuple[int, int], titles=None, kind: str 
         extent = None
         if image is not None:
             ax.imshow(_hwc(image), cmap=_cmap(image))
-            extent = (-0.5, image.shape[-1] - 0.5, image.shape[-2] - 0.5, -0.5)
-        im = ax.imshow(maps[i].reshape(h, w).numpy(), cmap=CMAPS[kind], interpolation="nearest", extent=extent,
-                       alpha=0.6 if image is not None else 1.0, vmin=vmin, vmax=vmax)
+            extent = (-0.5, image.shape[-1] - 0.5,
+                      image.shape[-2] - 0.5, -0.5)
+        im = ax.imshow(maps[i].reshape(h, w).numpy(), cmap=CMAPS[kind],
+                       interpolation="nearest", extent=extent,
+                       alpha=0.6 if image is not None else 1.0,
+                       vmin=vmin, vmax=vmax)
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
     fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.03, pad=0.02)
