@@ -48,7 +48,7 @@ def colab_cell_source() -> str:
     cfg = settings()
     return (
         "#| hide\n"
-        "# In Colab, install vit_lit from its repository; anywhere else this cell does nothing.\n"
+        "# In Colab: install vit_lit from its repository (elsewhere this does nothing).\n"
         "import sys\n"
         'if "google.colab" in sys.modules:\n'
         f'    %pip install -q "{cfg["lib_name"]} @ git+{cfg["git_url"]}.git@{cfg["branch"]}"'
