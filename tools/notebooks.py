@@ -43,6 +43,11 @@ def book_pages() -> list[str]:
     return [toc["root"]] + [chapter["file"] for chapter in toc["chapters"]]
 
 
+def tags_of(cell: dict) -> list[str]:
+    "A cell's tags (none when it has no metadata)."
+    return cell.get("metadata", {}).get("tags", [])
+
+
 def colab_cell_source() -> str:
     """The first code cell of every notebook: installs vit_lit in Colab, does nothing elsewhere."""
     cfg = settings()
@@ -64,7 +69,7 @@ def edition_cell(cell: dict, lang: str) -> dict | None:
     """The cell as the `lang` edition of the book (and its Colab notebook) shows it, or None when
     the edition drops it: prose of the other language goes; code cells lose their outputs, `#|`
     directive lines and nbval markers, and `#| hide` cells are tagged remove-cell."""
-    tags = list(cell.get("metadata", {}).get("tags", []))
+    tags = list(tags_of(cell))
     if cell["cell_type"] == "markdown":
         return cell if lang in tags else None
     lines = source(cell).splitlines()
@@ -121,7 +126,7 @@ def clean(nb: dict) -> dict:
     nb["metadata"] = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
     count, first_code = 0, first_code_index(nb)
     for i, cell in enumerate(nb["cells"]):
-        tags = cell.get("metadata", {}).get("tags", [])
+        tags = tags_of(cell)
         cell["metadata"] = {"tags": tags} if tags else {}
         cell["source"] = source(cell)
         if cell["cell_type"] != "code":
@@ -152,7 +157,7 @@ SOLUTIONS_INTRO = {
 
 
 def is_solution(cell: dict) -> bool:
-    return SOLUTION in cell.get("metadata", {}).get("tags", [])
+    return SOLUTION in tags_of(cell)
 
 
 def folded_solutions(cells: list[dict], lang: str) -> list[dict]:
@@ -166,7 +171,7 @@ def folded_solutions(cells: list[dict], lang: str) -> list[dict]:
             cell = {**cell, "source": f"````{{admonition}} {SOLUTION_TITLE[lang]} {k}\n"
                                       f":class: dropdown\n\n{body}\n````"}
         elif is_solution(cell):
-            tags = list(cell.get("metadata", {}).get("tags", [])) + ["hide-cell"]
+            tags = list(tags_of(cell)) + ["hide-cell"]
             cell = {**cell, "metadata": {**cell.get("metadata", {}), "tags": tags}}
         out.append(cell)
     return out
@@ -190,24 +195,22 @@ def solutions_last(cells: list[dict], lang: str) -> list[dict]:
     return [c for c in cells if not is_solution(c)] + [intro] + moved
 
 
-def exercise_problems(path: Path, nb: dict, required: bool) -> list[str]:
+def exercise_problems(path: Path, nb: dict) -> list[str]:
     """A chapter's exercises: a `## Exercises` section (`## 연습 문제`) listing 2-4 items in each
     language, then one solution per item (a prose cell per language tagged `solution`, and code
     cells tagged `solution`, each checking its answer with an assert), all after the heading."""
     cells, problems = nb["cells"], []
     heads = {lang: next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-                         and lang in c.get("metadata", {}).get("tags", [])
+                         and lang in tags_of(c)
                          and source(c).lstrip().startswith(f"## {title}")), None)
              for lang, title in EXERCISES.items()}
     if heads["en"] is None or heads["ko"] is None:
-        if required:
-            problems.append(f"{path.name} has no exercises (a `## {EXERCISES['ko']}` / "
-                            f"`## {EXERCISES['en']}` section with solutions)")
-        return problems
+        return [f"{path.name} has no exercises (a `## {EXERCISES['ko']}` / "
+                f"`## {EXERCISES['en']}` section with solutions)"]
     for lang, at in heads.items():
         items = structure(source(cells[at]))["list items"]
         solved = sum(1 for c in cells if is_solution(c) and c["cell_type"] == "markdown"
-                     and lang in c.get("metadata", {}).get("tags", []))
+                     and lang in tags_of(c))
         if not 2 <= items <= 4 or solved != items:
             problems.append(f"{path.name}: {items} {lang} exercises and {solved} {lang} solutions "
                             "(2-4 exercises, one solution each)")
@@ -266,7 +269,7 @@ def term_problems(path: Path, nb: dict) -> list[str]:
     "Places where a ko cell or a Korean string in code uses a word of KO_AVOID."
     problems = []
     for i, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] == "markdown" and "ko" not in cell.get("metadata", {}).get("tags", []):
+        if cell["cell_type"] == "markdown" and "ko" not in tags_of(cell):
             continue
         text = source(cell)
         for pattern, use in KO_AVOID.items():
@@ -283,20 +286,20 @@ def pairing_problems(path: Path, nb: dict) -> list[str]:
     for i, cell in enumerate(cells):
         if cell["cell_type"] != "markdown":
             continue
-        tags = set(cell.get("metadata", {}).get("tags", [])) & {"ko", "en"}
+        tags = set(tags_of(cell)) & {"ko", "en"}
         where = f"{path.name}: markdown cell {i}"
         if len(tags) != 1:
             problems.append(f"{where} must carry exactly one of the tags ko, en (has {sorted(tags)})")
         elif tags == {"ko"}:
             partner = cells[i + 1] if i + 1 < len(cells) else None
-            if partner is None or partner["cell_type"] != "markdown" or "en" not in partner.get("metadata", {}).get("tags", []):
+            if partner is None or partner["cell_type"] != "markdown" or "en" not in tags_of(partner):
                 problems.append(f"{where} (ko) is not followed at once by its en partner")
                 continue
             a, b = structure(source(cell)), structure(source(partner))
             for key in a:
                 if a[key] != b[key]:
                     problems.append(f"{where} and its en partner differ in {key}: ko {a[key]} vs en {b[key]}")
-        elif i == 0 or "ko" not in cells[i - 1].get("metadata", {}).get("tags", []):
+        elif i == 0 or "ko" not in tags_of(cells[i - 1]):
             problems.append(f"{where} (en) has no ko partner right before it")
     return problems
 
@@ -322,7 +325,7 @@ def main(argv: list[str]) -> int:
         problems += term_problems(path, nb)
         problems += long_lines(path, nb)  # library notebooks too: read on GitHub and in Jupyter
         if path.stem in pages and path.stem != "index":
-            problems += exercise_problems(path, nb, required=True)  # every chapter has exercises
+            problems += exercise_problems(path, nb)  # every chapter has exercises
     for p in problems:
         print(p, file=sys.stderr)
     return 1 if problems else 0
