@@ -66,3 +66,15 @@ def test_preset_without_weights_is_refused_with_the_list():
 def test_shape_overrides_with_pretrained_are_refused():
     with pytest.raises(ValueError, match="num_classes cannot be overridden"):
         create_vit(NAME, pretrained=True, num_classes=3)
+
+
+@pytest.mark.parametrize("n", [-1, 4000])
+def test_recipe_validation_split_refuses_impossible_sizes(n):
+    # tools/make_weights.py --validation N chooses a recipe on N training digits, never on the
+    # test digits; an N that leaves nothing to train on or to validate is refused by name
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from make_weights import RECIPE, validate
+    with pytest.raises(SystemExit, match=f"--validation {n}: pick 0 < N < 4000"):
+        validate(RECIPE, load_mnist_split(), n)
