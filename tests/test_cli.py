@@ -319,7 +319,32 @@ def test_resume_from_python_checkpoint_with_too_few_classes(tmp_path, capsys,
         epochs=1, progress=False, device="cpu", checkpoint=ckpt)
     assert "has 3 classes but the checkpoint" in one_line_error(
         capsys, *train_args(small_folder, tmp_path / "b.safetensors",
-                            "--epochs", "2", "--resume", ckpt))
+                            "--epochs", "2", "--resume", ckpt,
+                            "--sorted-classes"))
+
+
+def test_a_checkpoint_without_class_names_needs_sorted_classes(tmp_path, capsys, small_folder):
+    """fit on tensors stores no class names: eval and resume on a folder refuse to guess the
+    mapping, --sorted-classes takes it; fit(classes=...) matches by name (issue 33, item 3)."""
+    from vit_lit.model import create_vit
+    from vit_lit.train import fit
+    d = load_digits_split()
+    keep = (d.y_train == 0) | (d.y_train == 1) | (d.y_train == 7)
+    images, labels = d.x_train[keep][:24], d.y_train[keep][:24]
+    labels = torch.tensor([{0: 0, 1: 1, 7: 2}[int(v)] for v in labels])
+    bare, named = tmp_path / "bare.safetensors", tmp_path / "named.safetensors"
+    for path, classes in ((bare, None), (named, ["zero", "one", "seven"])):
+        torch.manual_seed(0)
+        fit(create_vit("vit_digits_patch4_8", num_classes=3), (images, labels), epochs=1, progress=False,
+            device="cpu", checkpoint=path, classes=classes)
+    err = one_line_error(capsys, "eval", bare, "--dataset", small_folder)
+    assert f"'{bare}' stores no class names" in err and "add --sorted-classes" in err
+    assert "stores no class names" in one_line_error(
+        capsys, *train_args(small_folder, tmp_path / "c.safetensors", "--epochs", "2", "--resume", bare))
+    assert main(["eval", str(bare), "--dataset", str(small_folder), "--sorted-classes"]) == 0
+    assert capsys.readouterr().out.startswith("all accuracy")
+    assert main(["eval", str(named), "--dataset", str(small_folder)]) == 0
+    assert load_checkpoint(named).training["classes"] == ["zero", "one", "seven"]
 
 
 def test_a_budget_that_stops_within_an_epoch_says_how_far(small_folder,

@@ -441,3 +441,16 @@ def test_a_checkpoint_without_the_epochs_place_still_resumes(digits,
                                            shuffle=True),
                   epochs=3, resume=old, **FAST)
     assert resumed["epoch"] == [1, 2, 3]  # epoch 2's entry completed
+
+
+def test_fit_stores_class_names(digits, tmp_path):
+    "classes= names the outputs in the checkpoint; a wrong count or a string is refused (issue 33, item 3)."
+    names = [f"digit {i}" for i in range(10)]
+    ckpt = tmp_path / "named.safetensors"
+    fit(tiny_model(), (digits.x_train[:64], digits.y_train[:64]), epochs=1, checkpoint=ckpt, classes=names, **FAST)
+    assert load_checkpoint(ckpt).training["classes"] == names
+    for bad, words in [(names[:3], "classes has 3 names but the model has 10 outputs"),
+                       ("0123456789", "classes must be a list of distinct class names"),
+                       (["a"] * 10, "classes must be a list of distinct class names")]:
+        with pytest.raises(ValueError, match=words):
+            fit(tiny_model(), (digits.x_train[:64], digits.y_train[:64]), epochs=1, classes=bad, **FAST)

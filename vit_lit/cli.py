@@ -291,11 +291,26 @@ def _check_train_args(args) -> None:
         check_device(args.device)
 
 
+def _classes_of(state, args, path) -> list | None:
+    """The class names a checkpoint stores; for one without names (from
+    `fit` without `classes=`), None (the dataset's classes in sorted order)
+    only when `--sorted-classes` asks for it."""
+    classes = state.training.get("classes")
+    if classes is None and not args.sorted_classes:
+        raise ValueError(
+            f"{str(path)!r} stores no class names (it was trained by fit "
+            "without classes=), so the dataset's classes cannot be matched "
+            "to its outputs by name; add --sorted-classes to take them in "
+            "sorted order as outputs 0, 1, 2, ..., or train it with "
+            "fit(..., classes=[...])")
+    return classes
+
+
 def _train(args) -> None:
     _check_train_args(args)
     state = load_checkpoint(args.resume) if args.resume else None
     if state is not None:
-        config, classes = state.config, state.training.get("classes")
+        config, classes = state.config, _classes_of(state, args, args.resume)
     else:
         with torch.device("meta"):  # the preset's sizes, checked, no memory
             config = create_vit(args.preset or DEFAULT_PRESET).config
@@ -348,7 +363,7 @@ def _eval(args) -> None:
         check_device(args.device)
     state = load_checkpoint(args.checkpoint)
     model = load_model(args.checkpoint, device=args.device)
-    classes = state.training.get("classes")
+    classes = _classes_of(state, args, args.checkpoint)
     train, test = load_dataset(args.dataset, download=args.download,
                                root=args.data_dir,
                                channels=model.config["channels"],
@@ -415,6 +430,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--device", default=None,
                        help="cpu or cuda (default: cuda when available)")
         background_arg(p)
+        p.add_argument("--sorted-classes", action="store_true",
+                       help="for a checkpoint without class names (from "
+                       "fit without classes=): take the dataset's classes "
+                       "in sorted order as outputs 0, 1, 2, ...")
 
     def background_arg(p):
         p.add_argument("--background", choices=BACKGROUNDS, default=None,

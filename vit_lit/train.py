@@ -7,7 +7,7 @@ __all__ = ['shift_images', 'random_shift', 'warmup_cosine', 'evaluate', 'check_d
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import torch
 import torch.distributed as dist
@@ -327,13 +327,32 @@ def _check_data_parallel(model: nn.Module, device: torch.device) -> None:
                 f"on {device}")
 
 
+def _check_classes(classes, model: nn.Module, train_data) -> list | None:
+    "The class names to store: `classes`, else those `train_data` carries."
+    if classes is None:
+        found = getattr(_dataset(train_data), "classes", None)
+        return None if found is None else list(found)
+    if isinstance(classes, str) or not isinstance(classes, Sequence) or \
+            not all(isinstance(c, str) for c in classes) or \
+            len(set(classes)) != len(classes):
+        raise ValueError("classes must be a list of distinct class names "
+                         f"(strings), got {classes!r}; e.g. "
+                         "classes=['cat', 'dog'] for labels 0 and 1")
+    n = getattr(_unwrap(model), "config", {}).get("num_classes")
+    if n is not None and len(classes) != n:
+        raise ValueError(f"classes has {len(classes)} names but the model has "
+                         f"{n} outputs; give one name per output, label i "
+                         "being classes[i]")
+    return list(classes)
+
+
 def fit(model: nn.Module, train_data, *, eval_data=None,
         epochs: int | None = None, time_budget: float | None = None,
         batch_size: int = 64, lr: float = 1.5e-3, weight_decay: float = 0.1,
         warmup_epochs: float = 3.0, label_smoothing: float = 0.1,
         augment: Callable | None = None, device=None, amp: bool = False,
         progress: bool = True, seed: int = 0, checkpoint=None,
-        resume=None) -> dict:
+        resume=None, classes: Sequence[str] | None = None) -> dict:
     """Train `model` with AdamW, a linear warm-up then a cosine decay of the
     learning rate, and label smoothing, for `epochs` or for `time_budget`
     seconds (the schedule then ends at the budget, sized from the measured
@@ -360,7 +379,13 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     already spent (or epochs already done) trains nothing, writes nothing
     and returns the checkpoint's history. Started by
     `torchrun --nproc_per_node=N`, each process trains on its share of every
-    epoch (DistributedDataParallel); only rank 0 shows progress and saves."""
+    epoch (DistributedDataParallel); only rank 0 shows progress and saves.
+
+    `classes` names the model's outputs (label i is `classes[i]`) and is
+    stored in the checkpoint, where `vit-lit eval` and `predict` match a
+    folder's classes to it by name; without it, the names that `train_data`
+    carries (a `classes` attribute, as torchvision's datasets have) are
+    stored, or none."""
     _check_run(epochs, time_budget)
     if checkpoint is not None:
         check_writable(checkpoint)  # before training, not after an epoch
@@ -370,7 +395,7 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
         return _fit(model, train_data, eval_data, epochs, time_budget,
                     batch_size, lr, weight_decay, warmup_epochs,
                     label_smoothing, augment, device, amp, progress, seed,
-                    checkpoint, resume, rank, world)
+                    checkpoint, resume, rank, world, classes)
     finally:
         if started:
             dist.destroy_process_group()
@@ -378,8 +403,9 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
 
 def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
          weight_decay, warmup_epochs, label_smoothing, augment, device, amp,
-         progress, seed, checkpoint, resume, rank, world) -> dict:
+         progress, seed, checkpoint, resume, rank, world, classes) -> dict:
     train_data = _as_data(train_data, "train_data")
+    classes = _check_classes(classes, model, train_data)
     eval_data = _as_data(eval_data, "eval_data")
     if isinstance(train_data, DataLoader):
         batch_size = train_data.batch_size or batch_size
@@ -509,8 +535,7 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
             training = dict(seconds=row["seconds"], total_steps=total,
                             time_budget=time_budget, epochs=epochs,
                             seed=seed, batch_size=batch_size,
-                            classes=getattr(_dataset(train_data), "classes",
-                                            None))
+                            classes=classes)
             if within:
                 training["epoch_sums"] = sums.tolist()
             save_checkpoint(
