@@ -376,3 +376,19 @@ def test_a_budget_that_stops_within_an_epoch_says_how_far(small_folder,
     assert resumed.step > stopped.step
     assert len(resumed.history["epoch"]) == 1  # the same epoch, further on
     assert resumed.history["epoch"][0] == min(resumed.step / 8, 1)
+
+
+def test_resume_with_another_batch_size_is_refused_and_another_lr_warned(small_folder, tmp_path, capsys):
+    "Issue 33, item 2: --batch-size is refused on resume; --lr and --shift are warned about, in one line."
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    assert main(train_args(small_folder, first, "--epochs", "1")) == 0
+    capsys.readouterr()
+    err = one_line_error(capsys, "train", "--dataset", small_folder, "--out", second, "--quiet", "--batch-size", "8",
+                         "--epochs", "2", "--resume", first)
+    assert "the batch size was 16, now 8" in err and not second.exists()
+    assert main(train_args(small_folder, second, "--epochs", "2", "--resume", first, "--lr", "1e-3",
+                           "--shift", "0")) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vit-lit train: warning: resuming"), err
+    assert "lr was 0.0015, now 0.001; augment was 'random_shift(0.5)', now 'none'" in err
+    assert load_checkpoint(second).history["epoch"] == [1, 2]

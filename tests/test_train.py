@@ -454,3 +454,20 @@ def test_fit_stores_class_names(digits, tmp_path):
                        (["a"] * 10, "classes must be a list of distinct class names")]:
         with pytest.raises(ValueError, match=words):
             fit(tiny_model(), (digits.x_train[:64], digits.y_train[:64]), epochs=1, classes=bad, **FAST)
+
+
+def test_resume_refuses_what_would_miscount_and_warns_on_other_settings(digits, tmp_path):
+    """Another batch size, dataset size or seed would miscount the progress (4 epochs at batch 64 resumed at
+    batch 16 read as 1): refused; another lr or augmentation: a warning, and the run goes on (issue 33, item 2)."""
+    ckpt = tmp_path / "a.safetensors"
+    x, y = digits.x_train[:96], digits.y_train[:96]
+    run = {**FAST, "batch_size": 32}
+    fit(tiny_model(), (x, y), epochs=1, checkpoint=ckpt, augment=random_shift(0.5), **run)
+    for data, change, words in [((x, y), dict(batch_size=16), "the batch size was 32, now 16"),
+                                ((x[:64], y[:64]), {}, "the dataset's size was 96, now 64"),
+                                ((x, y), dict(seed=1), "the seed was 0, now 1")]:
+        with pytest.raises(ValueError, match=f"cannot resume '{ckpt}': {words}; .* resume with the same settings"):
+            fit(tiny_model(), data, epochs=2, resume=ckpt, augment=random_shift(0.5), **{**run, **change})
+    with pytest.warns(UserWarning, match=r"lr was 0.003, now 0.001; augment was 'random_shift\(0.5\)', now 'none'"):
+        history = fit(tiny_model(), (x, y), epochs=2, resume=ckpt, **{**run, "lr": 1e-3})
+    assert history["epoch"] == [1, 2]

@@ -8,6 +8,7 @@ import argparse
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -505,12 +506,18 @@ def _interrupted(args, before) -> str:
 def main(argv: list[str] | None = None) -> int:
     """The `vit-lit` command. Bad input ends with one line naming the problem
     and the fix, and exit code 2; Ctrl-C with one line saying where the last
-    complete checkpoint is, and exit code 130."""
+    complete checkpoint is, and exit code 130; a warning is one line too."""
     args = _parser().parse_args(argv)
     out = Path(getattr(args, "out", None) or "")
     before = out.stat().st_mtime_ns if out.is_file() else None
+
+    def warn(message, *_, **__) -> None:
+        print(f"vit-lit {args.command}: warning: {message}", file=sys.stderr)
+
     try:
-        args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = warn
+            args.run(args)
     except (ValueError, OSError) as e:
         print(f"vit-lit {args.command}: error: {e}", file=sys.stderr)
         return 2

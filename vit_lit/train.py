@@ -7,6 +7,7 @@ __all__ = ['shift_images', 'random_shift', 'warmup_cosine', 'evaluate', 'check_d
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import torch
@@ -56,7 +57,9 @@ def random_shift(max_shift: float = 0.5
     """An augmentation: a function that moves each image of a batch (B, C, H, W)
     by its own random offset, drawn evenly from -max_shift..max_shift pixels
     down/up and left/right (fractions interpolated, border filled with zeros).
-    Uses torch's global random state."""
+    Uses torch's global random state. Its `description`, e.g.
+    'random_shift(0.5)', is stored in `fit`'s checkpoints, so that a resumed
+    run can say when the augmentation changed."""
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, float)) \
             or not math.isfinite(max_shift) or max_shift < 0:
         raise ValueError(f"max_shift must be a number of pixels >= 0, "
@@ -69,8 +72,8 @@ def random_shift(max_shift: float = 0.5
         offsets = (torch.rand(b, 2) * 2 - 1) * max_shift
         return shift_images(images, offsets)
 
+    shift.description = f"random_shift({max_shift:g})"
     return shift
-
 
 # %% ../nbs/93_train.ipynb #aabeef88
 def warmup_cosine(step: int, total_steps: int | None,
@@ -346,6 +349,50 @@ def _check_classes(classes, model: nn.Module, train_data) -> list | None:
     return list(classes)
 
 
+def _settings(train_data, batch_size: int, world: int, seed: int, lr: float,
+              weight_decay: float, warmup_epochs: float,
+              label_smoothing: float, augment) -> dict:
+    "What a checkpoint records of a run, for a resumed run to compare."
+    return dict(samples=len(_dataset(train_data)), batch_size=batch_size,
+                processes=world, seed=seed, lr=lr, weight_decay=weight_decay,
+                warmup_epochs=warmup_epochs, label_smoothing=label_smoothing,
+                augment=("none" if augment is None
+                         else getattr(augment, "description", None)))
+
+
+# progress is counted in steps of one batch size over one dataset, and the
+# order of every epoch is drawn from the seed: a resumed run that changes
+# them would miscount (refused); other settings may change (a warning)
+_FIXED = {"samples": "the dataset's size",
+          "batch_size": "the batch size", "processes": "the process count",
+          "seed": "the seed"}
+
+
+def _check_resume(saved: dict, now: dict, path) -> None:
+    """Refuse to resume a run with another dataset size, batch size, process
+    count or seed (its progress is counted in their steps, its epochs' order
+    drawn from its seed); warn when the learning rate, weight decay, warm-up,
+    label smoothing or augmentation changed. Settings that the checkpoint
+    (an older file) or this call does not know are not compared."""
+    differ = {k: (saved[k], now[k]) for k in now
+              if saved.get(k) is not None and now[k] is not None
+              and saved[k] != now[k]}
+    fixed = [f"{_FIXED[k]} was {a!r}, now {b!r}" for k, (a, b)
+             in differ.items() if k in _FIXED]
+    if fixed:
+        raise ValueError(
+            f"cannot resume {str(path)!r}: " + "; ".join(fixed) + "; its "
+            "progress is counted in batches of that size over that dataset, "
+            "in the order its seed drew; resume with the same settings, or "
+            "start a new run from its weights (load_model, then fit without "
+            "resume)")
+    changed = [f"{k} was {a!r}, now {b!r}" for k, (a, b) in differ.items()]
+    if changed:
+        warnings.warn(f"resuming {str(path)!r} with other settings: "
+                      + "; ".join(changed) + "; the run goes on with the "
+                      "new ones", stacklevel=4)
+
+
 def fit(model: nn.Module, train_data, *, eval_data=None,
         epochs: int | None = None, time_budget: float | None = None,
         batch_size: int = 64, lr: float = 1.5e-3, weight_decay: float = 0.1,
@@ -377,7 +424,11 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     schedule; a larger budget trains for the difference, the schedule
     re-sized from the measured speed to end at the new budget; a budget
     already spent (or epochs already done) trains nothing, writes nothing
-    and returns the checkpoint's history. Started by
+    and returns the checkpoint's history. Progress is counted in steps of
+    one batch size over one dataset, each epoch's order drawn from `seed`:
+    resuming with another batch size, dataset size, process count or seed
+    is refused; another lr, weight_decay, warmup_epochs, label_smoothing or
+    augmentation gives a warning. Started by
     `torchrun --nproc_per_node=N`, each process trains on its share of every
     epoch (DistributedDataParallel); only rank 0 shows progress and saves.
 
@@ -418,6 +469,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
     keys = ["epoch", "train_loss", "train_accuracy"]
     keys += ["eval_loss", "eval_accuracy"] if eval_data is not None else []
     history = {k: [] for k in keys + ["lr", "seconds"]}
+    settings = _settings(train_data, batch_size, world, seed, lr,
+                         weight_decay, warmup_epochs, label_smoothing, augment)
     step, spent = 0, 0.0   # steps done, seconds spent before this call
     total = None           # total steps, once known
     stop_rng = (None, None)     # torch's and CUDA's states at the resume
@@ -431,6 +484,7 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
                 "weights, load them with load_model and call fit without "
                 "resume")
         check_config(state.config, getattr(model, "config", None), resume)
+        _check_resume(state.training, settings, resume)
         _unwrap(model).load_state_dict(state.model)
         optimizer.load_state_dict(state.optimizer)
         step, spent = state.step, state.training.get("seconds", 0.0)
@@ -534,8 +588,7 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
         if checkpoint is not None and rank == 0:
             training = dict(seconds=row["seconds"], total_steps=total,
                             time_budget=time_budget, epochs=epochs,
-                            seed=seed, batch_size=batch_size,
-                            classes=classes)
+                            classes=classes, **settings)
             if within:
                 training["epoch_sums"] = sums.tolist()
             save_checkpoint(
