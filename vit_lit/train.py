@@ -349,6 +349,21 @@ def _check_classes(classes, model: nn.Module, train_data) -> list | None:
     return list(classes)
 
 
+def _load_weights(model: nn.Module, state, path) -> None:
+    "A checkpoint's weights into `model`: a PEFT model's own, or the plain."
+    peft = callable(getattr(model, "merge_and_unload", None))
+    if peft and not state.peft:
+        raise ValueError(f"{str(path)!r} holds a plain model, not a PEFT "
+                         "one, so this PEFT model cannot resume from it; to "
+                         "add adapters to its weights, load_model it, wrap "
+                         "that, and fit without resume")
+    if state.peft and not peft:
+        raise ValueError(f"{str(path)!r} holds a PEFT run (with adapters); "
+                         "resume it with the same PEFT-wrapped model, or "
+                         "load_model it for the merged weights")
+    model.load_state_dict(state.peft if peft else state.model)
+
+
 def _settings(train_data, batch_size: int, world: int, seed: int, lr: float,
               weight_decay: float, warmup_epochs: float,
               label_smoothing: float, augment) -> dict:
@@ -485,7 +500,7 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
                 "resume")
         check_config(state.config, getattr(model, "config", None), resume)
         _check_resume(state.training, settings, resume)
-        _unwrap(model).load_state_dict(state.model)
+        _load_weights(_unwrap(model), state, resume)
         optimizer.load_state_dict(state.optimizer)
         step, spent = state.step, state.training.get("seconds", 0.0)
         if time_budget:
