@@ -471,3 +471,41 @@ def test_resume_refuses_what_would_miscount_and_warns_on_other_settings(digits, 
     with pytest.warns(UserWarning, match=r"lr was 0.003, now 0.001; augment was 'random_shift\(0.5\)', now 'none'"):
         history = fit(tiny_model(), (x, y), epochs=2, resume=ckpt, **{**run, "lr": 1e-3})
     assert history["epoch"] == [1, 2]
+
+
+def test_fit_leaves_the_callers_random_state_and_the_models_mode(digits):
+    "fit reseeded torch's global generator and left the model in eval mode (issue 33, rough edges)."
+    data = (digits.x_train[:64], digits.y_train[:64])
+    for mode in (True, False):
+        model = tiny_model().train(mode)
+        torch.manual_seed(5)
+        expected = torch.rand(3)
+        torch.manual_seed(5)
+        fit(model, data, epochs=1, augment=random_shift(0.5), **FAST)
+        assert torch.equal(torch.rand(3), expected)
+        assert model.training is mode
+
+
+class Pairs(Dataset):
+    "A Dataset that is not a TensorDataset: its labels are seen batch by batch."
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def test_labels_without_an_output_are_a_clear_error(digits):
+    "A label of 10 for a 10-class model was a raw IndexError (issue 33, rough edges)."
+    x, y = digits.x_train[:64], digits.y_train[:64].clone()
+    y[5] = 10
+    words = "train_data has labels from 0 to 10, but the model has 10 outputs .* num_classes=11"
+    with pytest.raises(ValueError, match=words):
+        fit(tiny_model(), (x, y), epochs=1, **FAST)
+    with pytest.raises(ValueError, match=words):
+        fit(tiny_model(), Pairs(x, y), epochs=1, **FAST)
+    with pytest.raises(ValueError, match="data has labels from 0 to 10"):
+        evaluate(tiny_model(), (x, y))
