@@ -202,7 +202,9 @@ def test_resume_on_a_dataset_with_other_classes(checkpoint, tmp_path, capsys):
 
 
 def test_resume_maps_a_subset_of_classes(checkpoint, tmp_path):
-    save(tmp_path / "data" / "zero" / "a.png")
+    "A folder of some of the classes, of the size the run had (another size is refused)."
+    for i in range(6):
+        save(tmp_path / "data" / "zero" / f"{i}.png")
     out = tmp_path / "b.safetensors"
     assert main(["train", "--dataset", str(tmp_path / "data"), "--epochs",
                  "2", "--resume", str(checkpoint), "--out", str(out),
