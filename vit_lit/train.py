@@ -444,7 +444,7 @@ def _check_resume(saved: dict, now: dict, path) -> None:
     if changed:
         warnings.warn(f"resuming {str(path)!r} with other settings: "
                       + "; ".join(changed) + "; the run goes on with the "
-                      "new ones", stacklevel=4)
+                      "new ones", stacklevel=5)  # fit's caller
 
 
 def fit(model: nn.Module, train_data, *, eval_data=None,
