@@ -204,3 +204,37 @@ def test_bad_places_for_a_checkpoint(tmp_path):
     (tmp_path / "ro").mkdir(mode=0o555)
     with pytest.raises(ValueError, match="ro' is not writable"):
         check_writable(tmp_path / "ro" / "m.safetensors")
+
+
+def test_fit_of_a_peft_model_writes_a_checkpoint_every_reader_takes(tmp_path, capsys):
+    """LoRA on qkv: the checkpoint holds the merged weights (load_model, vit-lit eval and predict read them)
+    and the adapters (fit resumes from them); the model in training keeps its adapters (issue 33, item 8)."""
+    peft = pytest.importorskip("peft")
+    from PIL import Image
+    from vit_lit.cli import main
+    from vit_lit.data import load_digits_split
+    from vit_lit.train import fit
+
+    def lora():
+        torch.manual_seed(0)
+        return peft.get_peft_model(create_vit("vit_digits_patch4_8", **TINY),
+                                   peft.LoraConfig(r=4, target_modules=["qkv"], modules_to_save=["head"]))
+
+    d = load_digits_split()
+    data, names = (d.x_train[:64], d.y_train[:64]), [str(i) for i in range(10)]
+    ckpt = tmp_path / "lora.safetensors"
+    model = lora()
+    run = dict(progress=False, device="cpu", batch_size=32, classes=names)
+    fit(model, data, epochs=1, checkpoint=ckpt, **run)
+    assert any("lora_A" in n for n, _ in model.named_parameters())  # still a PEFT model
+    loaded = load_model(ckpt)
+    assert type(loaded) is ViT
+    with torch.no_grad():
+        assert torch.allclose(loaded(d.x_test[:8]), model.eval()(d.x_test[:8]), atol=1e-5)
+    Image.fromarray((d.x_test[0, 0] * 255).byte().numpy()).save(tmp_path / "digit.png")
+    assert main(["eval", str(ckpt)]) == 0 and main(["predict", str(ckpt), str(tmp_path / "digit.png")]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    history = fit(lora(), data, epochs=2, checkpoint=tmp_path / "more.safetensors", resume=ckpt, **run)
+    assert history["epoch"] == [1, 2]
+    with pytest.raises(ValueError, match="holds a PEFT run .* resume it with the same PEFT-wrapped model"):
+        fit(create_vit("vit_digits_patch4_8", **TINY), data, epochs=2, resume=ckpt, **run)

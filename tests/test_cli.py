@@ -201,6 +201,14 @@ def test_same_seed_same_checkpoint(small_folder, tmp_path):
         assert torch.equal(a.model[k], b.model[k]), k
     assert torch.equal(a.rng, b.rng)
     assert a.history["train_loss"] == b.history["train_loss"]
+    # the README's promise: all but the seconds recorded
+    assert {k: v for k, v in a.history.items() if k != "seconds"} == {
+        k: v for k, v in b.history.items() if k != "seconds"}
+    assert {k: v for k, v in a.training.items() if k != "seconds"} == {
+        k: v for k, v in b.training.items() if k != "seconds"}
+    for i, state in a.optimizer["state"].items():
+        for k, v in state.items():
+            assert torch.equal(torch.as_tensor(v), torch.as_tensor(b.optimizer["state"][i][k])), (i, k)
 
 
 def test_resume_with_nothing_left_says_so(small_folder, tmp_path, capsys):
@@ -319,7 +327,32 @@ def test_resume_from_python_checkpoint_with_too_few_classes(tmp_path, capsys,
         epochs=1, progress=False, device="cpu", checkpoint=ckpt)
     assert "has 3 classes but the checkpoint" in one_line_error(
         capsys, *train_args(small_folder, tmp_path / "b.safetensors",
-                            "--epochs", "2", "--resume", ckpt))
+                            "--epochs", "2", "--resume", ckpt,
+                            "--sorted-classes"))
+
+
+def test_a_checkpoint_without_class_names_needs_sorted_classes(tmp_path, capsys, small_folder):
+    """fit on tensors stores no class names: eval and resume on a folder refuse to guess the
+    mapping, --sorted-classes takes it; fit(classes=...) matches by name (issue 33, item 3)."""
+    from vit_lit.model import create_vit
+    from vit_lit.train import fit
+    d = load_digits_split()
+    keep = (d.y_train == 0) | (d.y_train == 1) | (d.y_train == 7)
+    images, labels = d.x_train[keep][:24], d.y_train[keep][:24]
+    labels = torch.tensor([{0: 0, 1: 1, 7: 2}[int(v)] for v in labels])
+    bare, named = tmp_path / "bare.safetensors", tmp_path / "named.safetensors"
+    for path, classes in ((bare, None), (named, ["zero", "one", "seven"])):
+        torch.manual_seed(0)
+        fit(create_vit("vit_digits_patch4_8", num_classes=3), (images, labels), epochs=1, progress=False,
+            device="cpu", checkpoint=path, classes=classes)
+    err = one_line_error(capsys, "eval", bare, "--dataset", small_folder)
+    assert f"'{bare}' stores no class names" in err and "add --sorted-classes" in err
+    assert "stores no class names" in one_line_error(
+        capsys, *train_args(small_folder, tmp_path / "c.safetensors", "--epochs", "2", "--resume", bare))
+    assert main(["eval", str(bare), "--dataset", str(small_folder), "--sorted-classes"]) == 0
+    assert capsys.readouterr().out.startswith("all accuracy")
+    assert main(["eval", str(named), "--dataset", str(small_folder)]) == 0
+    assert load_checkpoint(named).training["classes"] == ["zero", "one", "seven"]
 
 
 def test_a_budget_that_stops_within_an_epoch_says_how_far(small_folder,
@@ -351,3 +384,53 @@ def test_a_budget_that_stops_within_an_epoch_says_how_far(small_folder,
     assert resumed.step > stopped.step
     assert len(resumed.history["epoch"]) == 1  # the same epoch, further on
     assert resumed.history["epoch"][0] == min(resumed.step / 8, 1)
+
+
+def test_resume_with_another_batch_size_is_refused_and_another_lr_warned(small_folder, tmp_path, capsys):
+    "Issue 33, item 2: --batch-size is refused on resume; --lr and --shift are warned about, in one line."
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    assert main(train_args(small_folder, first, "--epochs", "1")) == 0
+    capsys.readouterr()
+    err = one_line_error(capsys, "train", "--dataset", small_folder, "--out", second, "--quiet", "--batch-size", "8",
+                         "--epochs", "2", "--resume", first)
+    assert "the batch size was 16, now 8" in err and not second.exists()
+    assert main(train_args(small_folder, second, "--epochs", "2", "--resume", first, "--lr", "1e-3",
+                           "--shift", "0")) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vit-lit train: warning: resuming"), err
+    assert "lr was 0.0015, now 0.001; augment was 'random_shift(0.5)', now 'none'" in err
+    assert load_checkpoint(second).history["epoch"] == [1, 2]
+
+
+def test_a_folder_of_one_class_trains_with_a_warning(small_folder, tmp_path, capsys):
+    "Issue 33, rough edges: a one-class folder trained silently."
+    import shutil
+    for name in ("one", "seven"):
+        shutil.rmtree(small_folder / name)
+    assert main(train_args(small_folder, tmp_path / "a.safetensors", "--epochs", "1")) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "warning: " in err and "images of one class only" in err, err
+
+
+def test_image_size_and_channels_resize_and_a_preset_name_evaluates(small_folder, tmp_path, capsys):
+    """--image-size/--channels build the preset for other images and resize to them; eval and predict take
+    the name of a preset with shipped weights, --resize fits images to it (issue 33, rough edges)."""
+    ckpt = tmp_path / "rgb16.safetensors"
+    assert main(train_args(small_folder, ckpt, "--epochs", "1", "--image-size", "16", "--channels", "3")) == 0
+    config = load_checkpoint(ckpt).config
+    assert (config["image_size"], config["channels"], config["num_classes"]) == (16, 3, 3)
+    capsys.readouterr()
+    assert "was built for other images than --image-size 8 (it has 16); resume with its own" in one_line_error(
+        capsys, *train_args(small_folder, tmp_path / "b.safetensors", "--epochs", "2", "--resume", ckpt,
+                            "--image-size", "8"))
+    image = next((small_folder / "one").iterdir())  # 8x8 grey
+    assert main(["predict", str(ckpt), str(image), "--resize"]) == 0
+    assert "is 8x8 with 3 channels, but the model takes images of 16x16 with 3" in one_line_error(
+        capsys, "predict", ckpt, image)
+    assert main(["predict", "vit_mnist_patch4_28", str(image), "--resize", "--top", "1"]) == 0
+    assert re.fullmatch(rf"{re.escape(str(image))}: \d \d+\.\d%\n", capsys.readouterr().out)
+    assert main(["eval", "vit_mnist_patch4_28", "--dataset", "digits", "--resize"]) == 0
+    accuracy = float(re.match(r"test accuracy ([\d.]+)%", capsys.readouterr().out).group(1))
+    assert accuracy > 50  # MNIST weights on 8x8 digits blown up to 28x28: far above chance (10%)
+    assert "preset 'vit_digits_patch4_8' has no shipped weights" in one_line_error(
+        capsys, "eval", "vit_digits_patch4_8")

@@ -138,6 +138,28 @@ BAD = [
 ]
 
 
+def test_grey_images_drawn_as_they_are_unless_invert(tmp_path, example):
+    """By default a pixel of 1 is painted white and 0 black (the data as it is, MNIST's white digits on black);
+    invert=True paints 1 - pixel (dark on white, like the book's gray_r figures). Issue 33, item 6."""
+    images, maps = example
+    plain = attention_explorer(images, maps, patch_size=4)
+    inverted = attention_explorer(images, maps, patch_size=4, invert=True)
+    decoded = [np.frombuffer(base64.b64decode(payload(e.html)["images"]), np.uint8).reshape(3, 28, 28) / 255
+               for e in (plain, inverted)]
+    assert np.abs(decoded[0] - images[:, 0].numpy()).max() <= 0.5 / 255 + 1e-7
+    assert np.abs(decoded[1] - (1 - images[:, 0].numpy())).max() <= 0.5 / 255 + 1e-7
+    for explorer, grey in ((plain, images), (inverted, 1 - images)):
+        [fig] = run_script(explorer.save(tmp_path / "page.html"))
+        start = fig["steps"][0]  # the CLS query of image 0 over the first map
+        assert [c["centre"] for c in start["cells"]] == expected_centres(payload(explorer.html), 0, 0, 0, start["width"])
+        centre = grey[0, 0, 2, 2].item() * 255  # the pixel under cell (0, 0)'s centre
+        lut = np.frombuffer(base64.b64decode(payload(explorer.html)["colormap"]), np.uint8).reshape(256, 3)
+        heat = lut[np.frombuffer(base64.b64decode(payload(explorer.html)["maps"][0]["q"]), np.uint8)[0]]
+        assert np.allclose(start["cells"][0]["centre"], 0.4 * centre + 0.6 * heat, atol=1.5)
+    with pytest.raises(ValueError, match="invert must be True or False, got 'yes'"):
+        attention_explorer(images, maps, patch_size=4, invert="yes")
+
+
 @pytest.mark.parametrize("what, images, maps, patch_size, labels, words", BAD, ids=[b[0] for b in BAD])
 def test_bad_input(what, images, maps, patch_size, labels, words):
     maps = {"b0": attention(3, 50)} if maps is None else maps
@@ -158,7 +180,8 @@ def run_script(page: Path) -> list[dict]:
 
 
 def expected_centres(data: dict, image: int, m: int, token: int, width: int) -> list[list[int]]:
-    "The colour the script must paint at the centre of each patch cell: the image, 60 % of the heat over it."
+    """The colour the script must paint at the centre of each patch cell: the packed image's grey value as it is,
+    60 % of the heat over it."""
     (h, w), p, (gh, gw) = data["size"], data["patch"], data["grid"]
     s, k = width // w, gh * gw
     pixels = np.frombuffer(base64.b64decode(data["images"]), np.uint8).reshape(-1, h, w)
@@ -168,7 +191,7 @@ def expected_centres(data: dict, image: int, m: int, token: int, width: int) -> 
     for r in range(gh):
         for c in range(gw):
             y, x = int((r + 0.5) * p * s), int((c + 0.5) * p * s)
-            grey = 255 - int(pixels[image, y // s, x // s])
+            grey = int(pixels[image, y // s, x // s])
             out.append([int(np.rint((1 - 0.6) * grey + 0.6 * int(v))) for v in lut[q[r * gw + c]]])
     return out
 

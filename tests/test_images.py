@@ -24,6 +24,59 @@ def test_16_bit_png_is_scaled_not_clipped(tmp_path):
     assert torch.allclose(image[0], torch.from_numpy(values / 65535).float())
 
 
+def test_32_bit_integer_image_is_refused(tmp_path, capsys):
+    "It used to be divided by 65535 whatever its range (issue 33, item 7)."
+    values = (np.arange(64).reshape(8, 8) * 1000).astype(np.int32)
+    Image.fromarray(values).save(tmp_path / "deep.tif")
+    assert Image.open(tmp_path / "deep.tif").mode == "I"
+    with pytest.raises(ValueError, match=r"32-bit integer pixels \(from 0 to 63000\).*"
+                       r"save it as an 8- or 16-bit image, or as float in \[0, 1\]"):
+        read_image(tmp_path / "deep.tif")
+    model = create_vit("vit_digits_patch4_8")
+    ckpt = tmp_path / "m.safetensors"
+    from vit_lit.checkpoint import save_checkpoint
+    save_checkpoint(ckpt, model)
+    assert main(["predict", str(ckpt), str(tmp_path / "deep.tif")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "32-bit integer pixels" in err and "Traceback" not in err
+
+
+def transparent_ink(mode: str) -> Image.Image:
+    "A black stroke on a fully transparent background whose stored colour is black too (as drawing apps save)."
+    ink = np.zeros((8, 8, 4), np.uint8)
+    ink[2:6, 3, 3] = 255  # opaque black stroke; everywhere else alpha 0 over black
+    image = Image.fromarray(ink, "RGBA")
+    return image if mode == "RGBA" else image.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_transparency_is_dropped_or_put_over_a_background(tmp_path, mode, capsys):
+    "Default: alpha dropped (all black here); background='white'/'black' composites (issue 33, item 7)."
+    path = tmp_path / f"ink_{mode}.png"
+    if mode == "P":  # a palette PNG whose index 0 is transparent
+        image = Image.fromarray(np.where(np.asarray(transparent_ink("RGBA"))[..., 3] > 0, 1, 0).astype(np.uint8), "P")
+        image.putpalette([0, 0, 0, 0, 0, 0])
+        image.save(path, transparency=0)
+    else:
+        transparent_ink(mode).save(path)
+    stroke = torch.zeros(8, 8, dtype=torch.bool)
+    stroke[2:6, 3] = True
+    dropped = read_image(path, channels=1)
+    assert dropped.shape == (1, 8, 8) and dropped.max() == 0  # black on black: the documented alpha drop
+    white = read_image(path, channels=1, background="white")
+    assert white.shape == (1, 8, 8)
+    assert (white[0][stroke] == 0).all() and (white[0][~stroke] == 1).all()
+    assert read_image(path, channels=1, background="black").max() == 0
+    with pytest.raises(ValueError, match="background must be None .* 'white' or 'black', got 'grey'"):
+        read_image(path, background="grey")
+    model = create_vit("vit_digits_patch4_8")
+    ckpt = tmp_path / "m.safetensors"
+    from vit_lit.checkpoint import save_checkpoint
+    save_checkpoint(ckpt, model)
+    assert main(["predict", str(ckpt), str(path), "--background", "white"]) == 0
+    assert str(path) in capsys.readouterr().out
+
+
 def test_float_tiff_keeps_its_values(tmp_path):
     values = (np.arange(64).reshape(8, 8) / 63).astype(np.float32)
     Image.fromarray(values).save(tmp_path / "float.tif")
@@ -149,7 +202,9 @@ def test_resume_on_a_dataset_with_other_classes(checkpoint, tmp_path, capsys):
 
 
 def test_resume_maps_a_subset_of_classes(checkpoint, tmp_path):
-    save(tmp_path / "data" / "zero" / "a.png")
+    "A folder of some of the classes, of the size the run had (another size is refused)."
+    for i in range(6):
+        save(tmp_path / "data" / "zero" / f"{i}.png")
     out = tmp_path / "b.safetensors"
     assert main(["train", "--dataset", str(tmp_path / "data"), "--epochs",
                  "2", "--resume", str(checkpoint), "--out", str(out),

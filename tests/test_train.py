@@ -441,3 +441,71 @@ def test_a_checkpoint_without_the_epochs_place_still_resumes(digits,
                                            shuffle=True),
                   epochs=3, resume=old, **FAST)
     assert resumed["epoch"] == [1, 2, 3]  # epoch 2's entry completed
+
+
+def test_fit_stores_class_names(digits, tmp_path):
+    "classes= names the outputs in the checkpoint; a wrong count or a string is refused (issue 33, item 3)."
+    names = [f"digit {i}" for i in range(10)]
+    ckpt = tmp_path / "named.safetensors"
+    fit(tiny_model(), (digits.x_train[:64], digits.y_train[:64]), epochs=1, checkpoint=ckpt, classes=names, **FAST)
+    assert load_checkpoint(ckpt).training["classes"] == names
+    for bad, words in [(names[:3], "classes has 3 names but the model has 10 outputs"),
+                       ("0123456789", "classes must be a list of distinct class names"),
+                       (["a"] * 10, "classes must be a list of distinct class names")]:
+        with pytest.raises(ValueError, match=words):
+            fit(tiny_model(), (digits.x_train[:64], digits.y_train[:64]), epochs=1, classes=bad, **FAST)
+
+
+def test_resume_refuses_what_would_miscount_and_warns_on_other_settings(digits, tmp_path):
+    """Another batch size, dataset size or seed would miscount the progress (4 epochs at batch 64 resumed at
+    batch 16 read as 1): refused; another lr or augmentation: a warning, and the run goes on (issue 33, item 2)."""
+    ckpt = tmp_path / "a.safetensors"
+    x, y = digits.x_train[:96], digits.y_train[:96]
+    run = {**FAST, "batch_size": 32}
+    fit(tiny_model(), (x, y), epochs=1, checkpoint=ckpt, augment=random_shift(0.5), **run)
+    for data, change, words in [((x, y), dict(batch_size=16), "the batch size was 32, now 16"),
+                                ((x[:64], y[:64]), {}, "the dataset's size was 96, now 64"),
+                                ((x, y), dict(seed=1), "the seed was 0, now 1")]:
+        with pytest.raises(ValueError, match=f"cannot resume '{ckpt}': {words}; .* resume with the same settings"):
+            fit(tiny_model(), data, epochs=2, resume=ckpt, augment=random_shift(0.5), **{**run, **change})
+    with pytest.warns(UserWarning, match=r"lr was 0.003, now 0.001; augment was 'random_shift\(0.5\)', now 'none'"):
+        history = fit(tiny_model(), (x, y), epochs=2, resume=ckpt, **{**run, "lr": 1e-3})
+    assert history["epoch"] == [1, 2]
+
+
+def test_fit_leaves_the_callers_random_state_and_the_models_mode(digits):
+    "fit reseeded torch's global generator and left the model in eval mode (issue 33, rough edges)."
+    data = (digits.x_train[:64], digits.y_train[:64])
+    for mode in (True, False):
+        model = tiny_model().train(mode)
+        torch.manual_seed(5)
+        expected = torch.rand(3)
+        torch.manual_seed(5)
+        fit(model, data, epochs=1, augment=random_shift(0.5), **FAST)
+        assert torch.equal(torch.rand(3), expected)
+        assert model.training is mode
+
+
+class Pairs(Dataset):
+    "A Dataset that is not a TensorDataset: its labels are seen batch by batch."
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def test_labels_without_an_output_are_a_clear_error(digits):
+    "A label of 10 for a 10-class model was a raw IndexError (issue 33, rough edges)."
+    x, y = digits.x_train[:64], digits.y_train[:64].clone()
+    y[5] = 10
+    words = "train_data has labels from 0 to 10, but the model has 10 outputs .* num_classes=11"
+    with pytest.raises(ValueError, match=words):
+        fit(tiny_model(), (x, y), epochs=1, **FAST)
+    with pytest.raises(ValueError, match=words):
+        fit(tiny_model(), Pairs(x, y), epochs=1, **FAST)
+    with pytest.raises(ValueError, match="data has labels from 0 to 10"):
+        evaluate(tiny_model(), (x, y))

@@ -5,6 +5,7 @@ __all__ = ['FORMAT', 'VERSION', 'WRAPPERS', 'check_writable', 'save_checkpoint',
            'load_model']
 
 # %% ../nbs/94_checkpoint.ipynb #d8010586
+import copy
 import hashlib
 import json
 import os
@@ -120,6 +121,15 @@ def _with_checksum(data: bytes) -> bytes:
     return len(text).to_bytes(8, "little") + text + body
 
 
+def _merged(model: nn.Module) -> nn.Module:
+    """The plain model that a PEFT model (LoRA, ...) stands for, with its
+    adapters merged into the weights, built on a copy (the model in training
+    keeps its adapters); any other model as it is."""
+    if not callable(getattr(model, "merge_and_unload", None)):
+        return model
+    return copy.deepcopy(model).merge_and_unload()
+
+
 def save_checkpoint(path, model: nn.Module, optimizer=None, *, step: int = 0,
                     history: dict | None = None, training: dict | None = None,
                     rng: bool = False,
@@ -131,19 +141,26 @@ def save_checkpoint(path, model: nn.Module, optimizer=None, *, step: int = 0,
     temporary name and then renamed, so an existing checkpoint is replaced
     only by a complete one, and keeps its permissions; a write-protected one
     is refused (see `check_writable`). Wrapped models (torch.compile, DDP)
-    are saved under the underlying model's names. `epoch_rng` holds the
+    are saved under the underlying model's names. A PEFT model is saved as
+    the plain model with its adapters merged (what `load_model` reads), and
+    its own weights, adapters included, beside them (`Checkpoint.peft`, what
+    a resumed `fit` reads). `epoch_rng` holds the
     random states (by name: `torch`, a DataLoader's own generators) that the
     epoch in progress drew its order from, for a run that stopped within
     it."""
     path = Path(path)
     check_writable(path)
     model = _unwrap(model)
-    config = getattr(model, "config", None)
+    plain = _merged(model)
+    config = getattr(plain, "config", None)
     if not isinstance(config, dict):
         raise TypeError(f"save_checkpoint needs a model with a `config` dict "
                         f"(as ViT has), got {type(model).__name__}")
     tensors = {f"model.{k}": v.detach().cpu().contiguous()
-               for k, v in model.state_dict().items()}
+               for k, v in plain.state_dict().items()}
+    if plain is not model:  # PEFT: its own weights too, to resume training
+        tensors.update({f"peft.{k}": v.detach().cpu().contiguous()
+                        for k, v in model.state_dict().items()})
     meta = dict(format=FORMAT, version=VERSION, config=json.dumps(config),
                 step=str(step), history=json.dumps(history or {}),
                 training=json.dumps(training or {}))
@@ -189,6 +206,7 @@ class Checkpoint:
     rng: torch.Tensor | None = None
     cuda_rng: torch.Tensor | None = None
     epoch_rng: dict = field(default_factory=dict)  # empty in older files
+    peft: dict = field(default_factory=dict)  # a PEFT model's own weights
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -236,7 +254,10 @@ def load_checkpoint(path) -> Checkpoint:
                       cuda_rng=tensors.get("rng.cuda"),
                       epoch_rng={k.removeprefix("rng.epoch."): v
                                  for k, v in tensors.items()
-                                 if k.startswith("rng.epoch.")})
+                                 if k.startswith("rng.epoch.")},
+                      peft={k.removeprefix("peft."): v
+                            for k, v in tensors.items()
+                            if k.startswith("peft.")})
 
 # %% ../nbs/94_checkpoint.ipynb #af1ef641
 def check_config(saved: dict, config: dict | None, path) -> None:

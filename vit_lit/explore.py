@@ -237,7 +237,7 @@ _SCRIPT = r"""
         const ix = Math.floor(x / s), gx = Math.floor(x / cell),
           dx = x - gx * cell;
         const i = (b * H + iy) * W + ix, o = 4 * (y * w + x);
-        let c = C === 1 ? [255 - pics[i], 255 - pics[i], 255 - pics[i]]
+        let c = C === 1 ? [pics[i], pics[i], pics[i]]
           : [pics[3 * i], pics[3 * i + 1], pics[3 * i + 2]];
         if (q) {
           const k = 3 * q[gy * GW + gx];
@@ -407,7 +407,8 @@ class AttentionExplorer:
 
 def attention_explorer(images, maps: Mapping[str, torch.Tensor], *,
                        patch_size: int,
-                       labels: Sequence | None = None) -> AttentionExplorer:
+                       labels: Sequence | None = None,
+                       invert: bool = False) -> AttentionExplorer:
     """An interactive figure of where each patch's query attends: the reader
     picks an image, a map and a patch (click, tap or arrow keys) or the CLS
     token, and sees that query's row of attention weights as a heat map on
@@ -416,10 +417,15 @@ def attention_explorer(images, maps: Mapping[str, torch.Tensor], *,
     `images` (B, C, H, W) in [0, 1], grey or RGB; `maps` {label: attention
     weights (B, N, N)}, rows are queries, N = (H / patch_size) *
     (W / patch_size) + 1 with the CLS token first; `labels` an optional
-    caption per image (e.g. its class). Labels on screen follow
+    caption per image (e.g. its class). Pixels are drawn as they are (0
+    black, 1 white: MNIST's white digits on black); `invert=True` draws
+    1 - pixel, e.g. grey digits dark on white like the book's other figures
+    (matplotlib's `gray_r`). Labels on screen follow
     `vit_lit.set_lang` at the time of the call. The same input gives the
     same HTML, byte for byte; maps computed in float64 (`model.double()`)
     give the same HTML on every CPU."""
+    if not isinstance(invert, bool):
+        raise ValueError(f"invert must be True or False, got {invert!r}")
     images, grid = _check_images(images, patch_size)
     b, c, h, w = images.shape
     maps = _check_maps(maps, b, grid, (h, w), patch_size)
@@ -434,7 +440,8 @@ def attention_explorer(images, maps: Mapping[str, torch.Tensor], *,
                 "pass one label per image, or none")
     data = {"size": [h, w], "channels": c, "patch": patch_size,
             "grid": list(grid), "labels": labels,
-            "images": _pack_images(images), "colormap": _colormap(),
+            "images": _pack_images(1 - images if invert else images),
+            "colormap": _colormap(),
             "maps": [{"name": k, **_pack_map(m)} for k, m in maps.items()],
             "text": _text()}
     # `<` escaped so that no `</script>` can end the data early

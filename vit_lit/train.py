@@ -7,7 +7,9 @@ __all__ = ['shift_images', 'random_shift', 'warmup_cosine', 'evaluate', 'check_d
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import torch
 import torch.distributed as dist
@@ -56,7 +58,9 @@ def random_shift(max_shift: float = 0.5
     """An augmentation: a function that moves each image of a batch (B, C, H, W)
     by its own random offset, drawn evenly from -max_shift..max_shift pixels
     down/up and left/right (fractions interpolated, border filled with zeros).
-    Uses torch's global random state."""
+    Uses torch's global random state. Its `description`, e.g.
+    'random_shift(0.5)', is stored in `fit`'s checkpoints, so that a resumed
+    run can say when the augmentation changed."""
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, float)) \
             or not math.isfinite(max_shift) or max_shift < 0:
         raise ValueError(f"max_shift must be a number of pixels >= 0, "
@@ -69,8 +73,8 @@ def random_shift(max_shift: float = 0.5
         offsets = (torch.rand(b, 2) * 2 - 1) * max_shift
         return shift_images(images, offsets)
 
+    shift.description = f"random_shift({max_shift:g})"
     return shift
-
 
 # %% ../nbs/93_train.ipynb #aabeef88
 def warmup_cosine(step: int, total_steps: int | None,
@@ -131,6 +135,43 @@ def _pair(batch, name: str) -> tuple:
     raise TypeError(f"{name} must give (images, labels) pairs of tensors, got "
                     f"{got}; e.g. for a Hugging Face style dataset wrap it so "
                     "that item i returns (image tensor, label)")
+
+
+def _outputs(model: nn.Module) -> int | None:
+    "The number of classes a model predicts, where its `config` says."
+    return getattr(_unwrap(model), "config", {}).get("num_classes")
+
+
+def _label_error(name: str, low: int, high: int, n: int) -> ValueError:
+    return ValueError(f"{name} has labels from {low} to {high}, but the "
+                      f"model has {n} outputs (labels 0 to {n - 1}); number "
+                      "the classes from 0, or build the model with "
+                      f"num_classes={high + 1}")
+
+
+def _check_labels(data, model: nn.Module, name: str) -> None:
+    """Refuse labels that the model has no output for, where they sit in
+    memory (a TensorDataset); other data is checked batch by batch."""
+    n = _outputs(model)
+    data = _dataset(data)
+    if n is None or not isinstance(data, TensorDataset) or \
+            len(data.tensors) != 2 or not len(data.tensors[1]):
+        return
+    labels = data.tensors[1]
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= n:
+        raise _label_error(name, low, high, n)
+
+
+def _loss(logits: torch.Tensor, labels: torch.Tensor, name: str,
+          **kw) -> torch.Tensor:
+    """Cross-entropy, with a clear error for a label that has no output
+    (torch's own is an IndexError on the CPU)."""
+    try:
+        return F.cross_entropy(logits.float(), labels, **kw)
+    except IndexError:
+        raise _label_error(name, int(labels.min()), int(labels.max()),
+                           logits.shape[-1]) from None
 
 
 def _epoch_batches(data, batch_size: int, *, seed: int, epoch: int,
@@ -217,6 +258,7 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 512,
     if data is None:
         raise TypeError("evaluate needs data: a Dataset, a DataLoader, or a "
                         "tuple (images, labels)")
+    _check_labels(data, model, "data")
     model = _unwrap(model)
     device = (torch.device(device) if device is not None
               else _model_device(model))
@@ -231,7 +273,7 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 512,
             images, y = _pair(batch, "data")
             logits = model(images.to(device)).float()
             y = y.to(device)
-            loss += F.cross_entropy(logits, y, reduction="sum").item()
+            loss += _loss(logits, y, "data", reduction="sum").item()
             preds.append(logits.argmax(-1).cpu())
             labels.append(y.cpu())
     model.train(was_training)
@@ -327,13 +369,91 @@ def _check_data_parallel(model: nn.Module, device: torch.device) -> None:
                 f"on {device}")
 
 
+def _check_classes(classes, model: nn.Module, train_data) -> list | None:
+    "The class names to store: `classes`, else those `train_data` carries."
+    if classes is None:
+        found = getattr(_dataset(train_data), "classes", None)
+        return None if found is None else list(found)
+    if isinstance(classes, str) or not isinstance(classes, Sequence) or \
+            not all(isinstance(c, str) for c in classes) or \
+            len(set(classes)) != len(classes):
+        raise ValueError("classes must be a list of distinct class names "
+                         f"(strings), got {classes!r}; e.g. "
+                         "classes=['cat', 'dog'] for labels 0 and 1")
+    n = _outputs(model)
+    if n is not None and len(classes) != n:
+        raise ValueError(f"classes has {len(classes)} names but the model has "
+                         f"{n} outputs; give one name per output, label i "
+                         "being classes[i]")
+    return list(classes)
+
+
+def _load_weights(model: nn.Module, state, path) -> None:
+    "A checkpoint's weights into `model`: a PEFT model's own, or the plain."
+    peft = callable(getattr(model, "merge_and_unload", None))
+    if peft and not state.peft:
+        raise ValueError(f"{str(path)!r} holds a plain model, not a PEFT "
+                         "one, so this PEFT model cannot resume from it; to "
+                         "add adapters to its weights, load_model it, wrap "
+                         "that, and fit without resume")
+    if state.peft and not peft:
+        raise ValueError(f"{str(path)!r} holds a PEFT run (with adapters); "
+                         "resume it with the same PEFT-wrapped model, or "
+                         "load_model it for the merged weights")
+    model.load_state_dict(state.peft if peft else state.model)
+
+
+def _settings(train_data, batch_size: int, world: int, seed: int, lr: float,
+              weight_decay: float, warmup_epochs: float,
+              label_smoothing: float, augment) -> dict:
+    "What a checkpoint records of a run, for a resumed run to compare."
+    return dict(samples=len(_dataset(train_data)), batch_size=batch_size,
+                processes=world, seed=seed, lr=lr, weight_decay=weight_decay,
+                warmup_epochs=warmup_epochs, label_smoothing=label_smoothing,
+                augment=("none" if augment is None
+                         else getattr(augment, "description", None)))
+
+
+# progress is counted in steps of one batch size over one dataset, and the
+# order of every epoch is drawn from the seed: a resumed run that changes
+# them would miscount (refused); other settings may change (a warning)
+_FIXED = {"samples": "the dataset's size",
+          "batch_size": "the batch size", "processes": "the process count",
+          "seed": "the seed"}
+
+
+def _check_resume(saved: dict, now: dict, path) -> None:
+    """Refuse to resume a run with another dataset size, batch size, process
+    count or seed (its progress is counted in their steps, its epochs' order
+    drawn from its seed); warn when the learning rate, weight decay, warm-up,
+    label smoothing or augmentation changed. Settings that the checkpoint
+    (an older file) or this call does not know are not compared."""
+    differ = {k: (saved[k], now[k]) for k in now
+              if saved.get(k) is not None and now[k] is not None
+              and saved[k] != now[k]}
+    fixed = [f"{_FIXED[k]} was {a!r}, now {b!r}" for k, (a, b)
+             in differ.items() if k in _FIXED]
+    if fixed:
+        raise ValueError(
+            f"cannot resume {str(path)!r}: " + "; ".join(fixed) + "; its "
+            "progress is counted in batches of that size over that dataset, "
+            "in the order its seed drew; resume with the same settings, or "
+            "start a new run from its weights (load_model, then fit without "
+            "resume)")
+    changed = [f"{k} was {a!r}, now {b!r}" for k, (a, b) in differ.items()]
+    if changed:
+        warnings.warn(f"resuming {str(path)!r} with other settings: "
+                      + "; ".join(changed) + "; the run goes on with the "
+                      "new ones", stacklevel=5)  # fit's caller
+
+
 def fit(model: nn.Module, train_data, *, eval_data=None,
         epochs: int | None = None, time_budget: float | None = None,
         batch_size: int = 64, lr: float = 1.5e-3, weight_decay: float = 0.1,
         warmup_epochs: float = 3.0, label_smoothing: float = 0.1,
         augment: Callable | None = None, device=None, amp: bool = False,
         progress: bool = True, seed: int = 0, checkpoint=None,
-        resume=None) -> dict:
+        resume=None, classes: Sequence[str] | None = None) -> dict:
     """Train `model` with AdamW, a linear warm-up then a cosine decay of the
     learning rate, and label smoothing, for `epochs` or for `time_budget`
     seconds (the schedule then ends at the budget, sized from the measured
@@ -341,7 +461,16 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     train_loss, train_accuracy, eval_loss and eval_accuracy (with `eval_data`),
     lr, seconds. A budget that runs out within an epoch stops there; that
     epoch's entry counts the batches done, and its `epoch` is the fraction
-    reached (1.5: half of the second epoch).
+    reached (1.5: half of the second epoch); it may cover as little as one
+    batch (a budget that ends just after an epoch), so its losses are
+    noisier than a whole epoch's.
+
+    `seed` fixes what training draws: the order of the batches and the
+    augmentation. It does not fix the initial weights, since the
+    model comes built: call `torch.manual_seed` before building it (the
+    command line's --seed does both). Training draws from a random state of
+    its own; torch's global random state is left as the caller had it, and
+    the model in the mode (train or eval) it had.
 
     Data: a Dataset of (image, label) pairs, a DataLoader, or a tuple
     (images, labels). `augment` maps a batch of images to a batch of images
@@ -358,27 +487,119 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     schedule; a larger budget trains for the difference, the schedule
     re-sized from the measured speed to end at the new budget; a budget
     already spent (or epochs already done) trains nothing, writes nothing
-    and returns the checkpoint's history. Started by
+    and returns the checkpoint's history. Progress is counted in steps of
+    one batch size over one dataset, each epoch's order drawn from `seed`:
+    resuming with another batch size, dataset size, process count or seed
+    is refused; another lr, weight_decay, warmup_epochs, label_smoothing or
+    augmentation gives a warning. Started by
     `torchrun --nproc_per_node=N`, each process trains on its share of every
-    epoch (DistributedDataParallel); only rank 0 shows progress and saves."""
+    epoch (DistributedDataParallel); only rank 0 shows progress and saves.
+
+    `classes` names the model's outputs (label i is `classes[i]`) and is
+    stored in the checkpoint, where `vit-lit eval` and `predict` match a
+    folder's classes to it by name; without it, the names that `train_data`
+    carries (a `classes` attribute, as torchvision's datasets have) are
+    stored, or none."""
     _check_run(epochs, time_budget)
     if checkpoint is not None:
         check_writable(checkpoint)  # before training, not after an epoch
     rank, world, device, started = _setup_distributed(device)
     _check_data_parallel(model, device)
-    try:
-        return _fit(model, train_data, eval_data, epochs, time_budget,
-                    batch_size, lr, weight_decay, warmup_epochs,
-                    label_smoothing, augment, device, amp, progress, seed,
-                    checkpoint, resume, rank, world)
+    try:  # the caller's random state is left as it was
+        with torch.random.fork_rng(
+                devices=[device] if device.type == "cuda" else []):
+            return _fit(model, train_data, eval_data, epochs, time_budget,
+                        batch_size, lr, weight_decay, warmup_epochs,
+                        label_smoothing, augment, device, amp, progress,
+                        seed, checkpoint, resume, rank, world, classes)
     finally:
         if started:
             dist.destroy_process_group()
 
 
+@dataclass
+class _Progress:
+    "Where a run stands, carried from epoch to epoch (and from a resume)."
+    history: dict
+    step: int = 0                   # steps done
+    spent: float = 0.0              # seconds spent before this call
+    total: int | None = None        # total steps, once known
+    stop_rng: tuple = (None, None)  # torch's and CUDA's states at the resume
+    replay: dict = field(default_factory=dict)  # at its epoch's start
+    carried: list | None = None     # that epoch's sums so far
+
+
 def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
          weight_decay, warmup_epochs, label_smoothing, augment, device, amp,
-         progress, seed, checkpoint, resume, rank, world) -> dict:
+         progress, seed, checkpoint, resume, rank, world, classes) -> dict:
+    "`fit` after its checks, in the steps below."
+    train_data, eval_data, batch_size = _prepare_data(
+        model, train_data, eval_data, batch_size)
+    classes = _check_classes(classes, model, train_data)
+    torch.manual_seed(seed)
+    model.to(device)
+    optimizer = torch.optim.AdamW(_param_groups(model, weight_decay), lr=lr)
+    keys = ["epoch", "train_loss", "train_accuracy"]
+    keys += ["eval_loss", "eval_accuracy"] if eval_data is not None else []
+    run = _Progress(history={k: [] for k in keys + ["lr", "seconds"]})
+    settings = _settings(train_data, batch_size, world, seed, lr,
+                         weight_decay, warmup_epochs, label_smoothing, augment)
+    if resume is not None:
+        _resume(run, model, optimizer, resume, settings, time_budget)
+    _restore_rng(*run.stop_rng, device)
+    spe = _steps_per_epoch(train_data, batch_size, world)
+    if epochs is not None:
+        run.total = epochs * spe
+    steps = dict(
+        net=model if world == 1 else DistributedDataParallel(
+            model, device_ids=[device] if device.type == "cuda" else None),
+        optimizer=optimizer, data=train_data, batch_size=batch_size,
+        seed=seed, rank=rank, world=world, device=device, lr=lr,
+        warmup=round(warmup_epochs * spe), time_budget=time_budget,
+        augment=augment, label_smoothing=label_smoothing,
+        amp=amp and device.type == "cuda")
+    bar = _progress_bar(run, epochs, time_budget, spe,
+                        show=progress and rank == 0)
+    start = time.perf_counter() - run.spent
+    start_step, was_training = run.step, model.training
+    model.train()
+    while run.total is None or run.step < run.total:
+        epoch = run.step // spe
+        at_start, sums, rate = _train_epoch(run, spe, start, **steps)
+        seconds = time.perf_counter() - start
+        if time_budget:
+            run.total = _budget_total(run, time_budget, seconds, start_step,
+                                      world, device)
+        within = run.step % spe  # batches done of an epoch the budget stopped
+        row = dict(epoch=run.step / spe if within else epoch + 1,
+                   train_loss=(sums[0] / sums[2]).item(),
+                   train_accuracy=(sums[1] / sums[2]).item(), lr=rate)
+        if eval_data is not None:
+            result = evaluate(model, eval_data, device=device)
+            row.update(eval_loss=result["loss"],
+                       eval_accuracy=result["accuracy"])
+        row["seconds"] = time.perf_counter() - start
+        _record(run.history, row, epoch)
+        if checkpoint is not None and rank == 0:
+            training = dict(seconds=row["seconds"], total_steps=run.total,
+                            time_budget=time_budget, epochs=epochs,
+                            classes=classes, **settings)
+            if within:
+                training["epoch_sums"] = sums.tolist()
+            save_checkpoint(
+                checkpoint, model, optimizer, step=run.step,
+                history=run.history, training=training, rng=True,
+                epoch_rng=at_start if within else _random_states(train_data))
+        _show(bar, row, epochs, time_budget)
+    bar.close()
+    model.train(was_training)
+    return run.history
+
+
+def _prepare_data(model, train_data, eval_data, batch_size) -> tuple:
+    """(train data, eval data, batch size): what `fit` got, as a Dataset or a
+    DataLoader (whose batch size wins), checked: not empty, labels in
+    range."""
     train_data = _as_data(train_data, "train_data")
     eval_data = _as_data(eval_data, "eval_data")
     if isinstance(train_data, DataLoader):
@@ -386,147 +607,133 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
     if len(_dataset(train_data)) == 0:
         raise ValueError("train_data is empty; pass at least one "
                          "(image, label) pair")
-    torch.manual_seed(seed)
-    model.to(device)
-    optimizer = torch.optim.AdamW(_param_groups(model, weight_decay), lr=lr)
-    keys = ["epoch", "train_loss", "train_accuracy"]
-    keys += ["eval_loss", "eval_accuracy"] if eval_data is not None else []
-    history = {k: [] for k in keys + ["lr", "seconds"]}
-    step, spent = 0, 0.0   # steps done, seconds spent before this call
-    total = None           # total steps, once known
-    stop_rng = (None, None)     # torch's and CUDA's states at the resume
-    replay, carried = {}, None  # random states at its epoch's start, sums
-    if resume is not None:
-        state = load_checkpoint(resume)
-        if state.optimizer is None:
-            raise ValueError(
-                f"{str(resume)!r} holds weights only, no optimiser state, so "
-                "training cannot resume from it; to train further from its "
-                "weights, load them with load_model and call fit without "
-                "resume")
-        check_config(state.config, getattr(model, "config", None), resume)
-        _unwrap(model).load_state_dict(state.model)
-        optimizer.load_state_dict(state.optimizer)
-        step, spent = state.step, state.training.get("seconds", 0.0)
-        if time_budget:
-            total = state.training.get("total_steps")
-            if state.training.get("time_budget") != time_budget:
-                # a new budget: end the schedule there, at the speed so far
-                total = (step if time_budget <= spent or not step else
-                         max(step + 1, round(step * time_budget / spent)))
-        history = {k: state.history.get(k, []) for k in history}
-        stop_rng = (state.rng, state.cuda_rng)
-        replay, carried = state.epoch_rng, state.training.get("epoch_sums")
-    _restore_rng(*stop_rng, device)
-    net = model
+    _check_labels(train_data, model, "train_data")
+    _check_labels(eval_data, model, "eval_data")
+    return train_data, eval_data, batch_size
+
+
+def _resume(run: _Progress, model, optimizer, path, settings: dict,
+            time_budget) -> None:
+    "Load the checkpoint at `path` into the model, optimiser and `run`."
+    state = load_checkpoint(path)
+    if state.optimizer is None:
+        raise ValueError(
+            f"{str(path)!r} holds weights only, no optimiser state, so "
+            "training cannot resume from it; to train further from its "
+            "weights, load them with load_model and call fit without resume")
+    check_config(state.config, getattr(model, "config", None), path)
+    _check_resume(state.training, settings, path)
+    _load_weights(_unwrap(model), state, path)
+    optimizer.load_state_dict(state.optimizer)
+    run.step, run.spent = state.step, state.training.get("seconds", 0.0)
+    if time_budget:
+        run.total = state.training.get("total_steps")
+        if state.training.get("time_budget") != time_budget:
+            # a new budget: end the schedule there, at the speed so far
+            run.total = (run.step if time_budget <= run.spent or not run.step
+                         else max(run.step + 1,
+                                  round(run.step * time_budget / run.spent)))
+    run.history = {k: state.history.get(k, []) for k in run.history}
+    run.stop_rng = (state.rng, state.cuda_rng)
+    run.replay = state.epoch_rng
+    run.carried = state.training.get("epoch_sums")
+
+
+def _train_epoch(run: _Progress, spe: int, start: float, *, net, optimizer,
+                 data, batch_size, seed, rank, world, device, lr, warmup,
+                 time_budget, augment, label_smoothing, amp) -> tuple:
+    """Train the epoch that `run.step` is in, from where it stands to its end,
+    the run's total or the time budget. Returns (the random states its order
+    was drawn from, sums of loss, right answers and images, the last lr)."""
+    epoch, skip = divmod(run.step, spe)
+    if run.replay:  # resumed: the states this epoch's order was drawn from
+        _set_random_states(data, run.replay)
+    at_start = _random_states(data)
+    _, batches = _epoch_batches(data, batch_size, seed=seed, epoch=epoch,
+                                rank=rank, world=world, skip=skip)
+    if skip and run.replay:  # then those of the step where the run stopped
+        _restore_rng(*run.stop_rng, device)
+    sums = torch.zeros(3, dtype=torch.float64, device=device)
+    if skip and run.carried is not None and rank == 0:
+        sums += torch.tensor(run.carried, dtype=torch.float64, device=device)
+    run.replay, run.carried = {}, None
+    total, rate = run.total, None
+    for batch in batches:
+        images, labels = _pair(batch, "train_data")
+        w = min(warmup, total // 5) if total and time_budget else warmup
+        rate = lr * warmup_cosine(run.step, total, w)
+        for group in optimizer.param_groups:
+            group["lr"] = rate
+        images, labels = images.to(device), labels.to(device)
+        if augment is not None:
+            images = augment(images)
+        with torch.autocast(device.type, torch.bfloat16, enabled=amp):
+            logits = net(images)
+        loss = _loss(logits, labels, "train_data",
+                     label_smoothing=label_smoothing)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        run.step += 1
+        with torch.no_grad():
+            sums[0] += loss.detach() * len(labels)
+            sums[1] += (logits.argmax(-1) == labels).sum()
+            sums[2] += len(labels)
+        if (time_budget and world == 1 and
+                time.perf_counter() - start >= time_budget) \
+                or run.step == total:
+            break
     if world > 1:
-        net = DistributedDataParallel(
-            model, device_ids=[device] if device.type == "cuda" else None)
-    spe = _steps_per_epoch(train_data, batch_size, world)
-    warmup = round(warmup_epochs * spe)
-    if epochs is not None:
-        total = epochs * spe
-    use_amp = amp and device.type == "cuda"
-    show = progress and rank == 0
-    bar = (tqdm(total=epochs, initial=step // spe, unit="epoch",
-                disable=not show)
-           if epochs is not None else
-           tqdm(total=time_budget, initial=min(spent, time_budget), unit="s",
-                disable=not show,
-                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s{postfix}"))
-    start = time.perf_counter() - spent
-    start_step = step
-    model.train()
-    while total is None or step < total:
-        epoch, skip = divmod(step, spe)
-        if replay:  # resumed: the states this epoch's order was drawn from
-            _set_random_states(train_data, replay)
-        at_start = _random_states(train_data)
-        _, batches = _epoch_batches(train_data, batch_size, seed=seed,
-                                    epoch=epoch, rank=rank, world=world,
-                                    skip=skip)
-        if skip and replay:  # then those of the step where the run stopped
-            _restore_rng(*stop_rng, device)
-        sums = torch.zeros(3, dtype=torch.float64, device=device)
-        if skip and carried is not None and rank == 0:
-            sums += torch.tensor(carried, dtype=torch.float64, device=device)
-        replay, carried = {}, None
-        for batch in batches:
-            images, labels = _pair(batch, "train_data")
-            w = min(warmup, total // 5) if total and time_budget else warmup
-            rate = lr * warmup_cosine(step, total, w)
-            for group in optimizer.param_groups:
-                group["lr"] = rate
-            images, labels = images.to(device), labels.to(device)
-            if augment is not None:
-                images = augment(images)
-            with torch.autocast(device.type, torch.bfloat16, enabled=use_amp):
-                logits = net(images)
-            loss = F.cross_entropy(logits.float(), labels,
-                                   label_smoothing=label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            with torch.no_grad():
-                sums[0] += loss.detach() * len(labels)
-                sums[1] += (logits.argmax(-1) == labels).sum()
-                sums[2] += len(labels)
-            if (time_budget and world == 1 and
-                    time.perf_counter() - start >= time_budget) \
-                    or step == total:
-                break
-        if world > 1:
-            dist.all_reduce(sums)
-        seconds = time.perf_counter() - start
-        if time_budget:
-            done = step - start_step
-            left = (time_budget - seconds) / (seconds - spent) * done
-            total = (max(step, step + int(left)) if seconds < time_budget
-                     else step)
-            if world > 1:
-                t = torch.tensor([total], device=device)
-                dist.broadcast(t, 0)
-                total = int(t.item())
-        within = step % spe  # batches done of an epoch the budget stopped
-        row = dict(epoch=step / spe if within else epoch + 1,
-                   train_loss=(sums[0] / sums[2]).item(),
-                   train_accuracy=(sums[1] / sums[2]).item(), lr=rate)
-        if eval_data is not None:
-            result = evaluate(model, eval_data, device=device)
-            model.train()
-            row.update(eval_loss=result["loss"],
-                       eval_accuracy=result["accuracy"])
-        row["seconds"] = time.perf_counter() - start
-        # an entry for this epoch already (it stopped within) is replaced
-        again = bool(history["epoch"]) and history["epoch"][-1] > epoch
-        for k in history:
-            if again:
-                history[k][-1] = row[k]
-            else:
-                history[k].append(row[k])
-        if checkpoint is not None and rank == 0:
-            training = dict(seconds=row["seconds"], total_steps=total,
-                            time_budget=time_budget, epochs=epochs,
-                            seed=seed, batch_size=batch_size,
-                            classes=getattr(_dataset(train_data), "classes",
-                                            None))
-            if within:
-                training["epoch_sums"] = sums.tolist()
-            save_checkpoint(
-                checkpoint, model, optimizer, step=step, history=history,
-                training=training, rng=True,
-                epoch_rng=at_start if within else _random_states(train_data))
-        post = dict(loss=f"{row['train_loss']:.3f}")
-        if eval_data is not None:
-            post["eval_acc"] = f"{row['eval_accuracy']:.3f}"
-        if epochs is None:  # the bar counts seconds: say how far it got
-            post["epoch"] = f"{round(row['epoch'], 2):g}"
-        bar.set_postfix(post, refresh=False)
-        if epochs is not None:
-            bar.update(1)
+        dist.all_reduce(sums)
+    return at_start, sums, rate
+
+
+def _budget_total(run: _Progress, time_budget: float, seconds: float,
+                  start_step: int, world: int, device) -> int:
+    """The run's total steps after an epoch of a time budget, from the speed
+    of this call's steps (the same on every process)."""
+    done = run.step - start_step
+    left = (time_budget - seconds) / (seconds - run.spent) * done
+    total = max(run.step, run.step + int(left)) if seconds < time_budget \
+        else run.step
+    if world > 1:
+        t = torch.tensor([total], device=device)
+        dist.broadcast(t, 0)
+        total = int(t.item())
+    return total
+
+
+def _record(history: dict, row: dict, epoch: int) -> None:
+    """Add an epoch's row; one for this epoch already (it stopped within) is
+    replaced."""
+    again = bool(history["epoch"]) and history["epoch"][-1] > epoch
+    for k in history:
+        if again:
+            history[k][-1] = row[k]
         else:
-            bar.update(min(row["seconds"], time_budget) - bar.n)
-    bar.close()
-    model.eval()
-    return history
+            history[k].append(row[k])
+
+
+def _progress_bar(run: _Progress, epochs, time_budget, spe: int,
+                  show: bool) -> tqdm:
+    "A bar that counts epochs, or seconds of a time budget."
+    if epochs is not None:
+        return tqdm(total=epochs, initial=run.step // spe, unit="epoch",
+                    disable=not show)
+    return tqdm(total=time_budget, initial=min(run.spent, time_budget),
+                unit="s", disable=not show,
+                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s{postfix}")
+
+
+def _show(bar: tqdm, row: dict, epochs, time_budget) -> None:
+    "Move the bar on by an epoch's row, with its loss and eval accuracy."
+    post = dict(loss=f"{row['train_loss']:.3f}")
+    if "eval_accuracy" in row:
+        post["eval_acc"] = f"{row['eval_accuracy']:.3f}"
+    if epochs is None:  # the bar counts seconds: say how far it got
+        post["epoch"] = f"{round(row['epoch'], 2):g}"
+    bar.set_postfix(post, refresh=False)
+    if epochs is not None:
+        bar.update(1)
+    else:
+        bar.update(min(row["seconds"], time_budget) - bar.n)
