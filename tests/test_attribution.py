@@ -14,7 +14,8 @@ from vit_lit.convert import from_hf, from_timm, hf_config, timm_config
 from vit_lit.explain import (ATTRIBUTIONS, attention_flow, attention_maps, attention_rollout,
                              curve_area, deletion_curve, gradient_x_input_map, ink_map,
                              insertion_curve, integrated_gradients_map, occlusion_map,
-                             random_map, randomize, raw_attention_map, rollout_map)
+                             random_map, randomize, rank_correlation, raw_attention_map,
+                             rollout_map)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # tqdm's IProgress warning on timm's import
@@ -220,9 +221,57 @@ def test_curves_of_the_one_patch_model():
     assert torch.equal(lower, (full > blank)[:, 0])
 
 
+def test_curves_equal_a_plain_loop_on_images_with_blank_patches():
+    """The curves skip the model where the step's patch is all `fill` already (the image does not
+    change): the result equals running the model at every step."""
+    vit, x = small(), images(b=4)
+    x[:, :, :4] = 0.0                                     # the top row of patches blank
+    x[1, :, 4:8, 4:8] = 0.0
+    maps = torch.rand(4, 3, 3, generator=torch.Generator().manual_seed(2))
+    order = maps.flatten(1).argsort(dim=1, descending=True, stable=True)
+    with torch.no_grad():
+        for insert, curve in ((False, deletion_curve), (True, insertion_curve)):
+            plain = torch.zeros(4, 10)
+            for k in range(10):
+                gone = torch.zeros(4, 9, dtype=torch.bool).scatter_(1, order[:, :k], True)
+                gone = gone if not insert else ~gone
+                mask = gone.reshape(4, 1, 3, 1, 3, 1).expand(4, 1, 3, 4, 3, 4).reshape(4, 1, 12, 12)
+                plain[:, k] = vit(x.masked_fill(mask, 0.0)).softmax(1)[:, 6]
+            assert torch.allclose(curve(vit, x, maps, 6), plain, atol=1e-6)
+
+
 def test_curve_area_by_hand():
     assert torch.allclose(curve_area(torch.tensor([[1.0, 1, 1], [0, 1, 0], [0, 0.5, 1]])),
                           torch.tensor([1.0, 0.5, 0.5]))
+
+
+# --- rank correlation ----------------------------------------------------------------------
+
+def test_rank_correlation_equals_scipy_with_ties():
+    from scipy.stats import spearmanr
+    g = torch.Generator().manual_seed(0)
+    a = torch.randint(0, 4, (5, 3, 3), generator=g).float()      # many ties
+    b = torch.randint(0, 4, (5, 3, 3), generator=g).float()
+    ours = rank_correlation(a, b)
+    assert ours.dtype == torch.float32 and ours.shape == (5,)
+    for i in range(5):
+        assert ours[i].item() == pytest.approx(spearmanr(a[i].flatten(), b[i].flatten())[0],
+                                               abs=1e-6)
+
+
+def test_rank_correlation_by_hand():
+    up = torch.arange(9.0).reshape(1, 3, 3)
+    assert rank_correlation(up, up ** 3).item() == pytest.approx(1.0)   # same order
+    assert rank_correlation(up, -up).item() == pytest.approx(-1.0)
+    assert rank_correlation(up, torch.ones(1, 3, 3)).isnan().all()     # a constant map
+    with pytest.raises(ValueError, match=r"same shape.*got \(1, 3, 3\) and \(1, 9\)"):
+        rank_correlation(up, up.flatten(1))
+
+
+@pytest.mark.parametrize("name", list(ATTRIBUTIONS))
+def test_maps_are_the_same_twice(name):
+    vit, x = small(), images()
+    assert torch.equal(ATTRIBUTIONS[name](vit, x), ATTRIBUTIONS[name](vit, x))
 
 
 # --- randomisation -------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from torch import nn
 from conftest import interrupted_after
 from vit_lit import ViT, create_vit
 from vit_lit.data import load_digits_split, load_mnist_split
-from vit_lit.explain import (attention_maps, attention_rollout,
-                             mean_attention_distance)
+from vit_lit.explain import (ATTRIBUTIONS, attention_maps, attention_rollout,
+                             deletion_curve, mean_attention_distance,
+                             randomize)
 from vit_lit.train import evaluate, fit, random_shift
 
 # VIT_LIT_TEST_DEVICE=cpu runs these tests on the CPU: a dry run of the GPU check
@@ -115,6 +116,24 @@ def test_explain_tools_on_the_gpu(mnist, no_tf32):
     dist_gpu = mean_attention_distance(maps_gpu, patch_size=4)
     dist_cpu = mean_attention_distance(maps_cpu, patch_size=4)
     assert (dist_gpu.cpu() - dist_cpu).abs().max() < 1e-4
+
+
+def test_attribution_maps_on_the_gpu(mnist, no_tf32):
+    """Every map of a model on the GPU, from images on the CPU: CPU float32
+    maps equal to the CPU model's; the curves and randomize too."""
+    model = create_vit("vit_mnist_patch4_28", pretrained=True)
+    on_gpu = create_vit("vit_mnist_patch4_28", pretrained=True).to(DEVICE)
+    images, labels = mnist.x_test[:8], mnist.y_test[:8]
+    for name, method in ATTRIBUTIONS.items():
+        want, got = method(model, images, labels), method(on_gpu, images, labels)
+        assert got.device.type == "cpu" and got.dtype == torch.float32, name
+        assert torch.allclose(got, want, atol=1e-4, rtol=1e-3), name
+    maps = ATTRIBUTIONS["occlusion"](model, images, labels)
+    assert torch.allclose(deletion_curve(on_gpu, images, maps, labels),
+                          deletion_curve(model, images, maps, labels), atol=1e-5)
+    shuffled = randomize(on_gpu, 0)
+    assert next(shuffled.parameters()).device.type == DEVICE
+    assert torch.equal(shuffled.embed.pos_embed, on_gpu.embed.pos_embed)
 
 
 @pytest.fixture(scope="module")
