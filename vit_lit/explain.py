@@ -308,11 +308,6 @@ def _per_patch(pixels: torch.Tensor, patch_size: int) -> torch.Tensor:
     return rearrange(pixels, "b c (h p1) (w p2) -> b h w (c p1 p2)",
                      p1=patch_size, p2=patch_size).sum(-1)
 
-
-def _logit_of(model: ViT, targets: torch.Tensor):
-    "The function images -> each image's target logit, (B,)."
-    return lambda x: model(x).gather(1, targets[:, None])[:, 0]
-
 # %% ../nbs/97_attribution.ipynb #3637e5a2
 def raw_attention_map(model, images: torch.Tensor, target=None,
                       block: int = -1) -> torch.Tensor:
@@ -386,7 +381,8 @@ def attention_flow_map(model, images: torch.Tensor,
                        target=None) -> torch.Tensor:
     """`attention_flow` of the model's attention on `images`, the flow from
     each patch to the CLS token at the top: (B, grid, grid). `target` is
-    ignored. About 0.1 s per image for 49 patches and 4 blocks."""
+    ignored. It solves grid*grid + 1 flows per image: about 0.04 s of one
+    CPU core per image for the book's MNIST model (49 patches, 4 blocks)."""
     vit, images = _prepared(model, images, "attention_flow_map")
     return _on_grid(attention_flow(attention_maps(vit, images))[:, 1:])
 
@@ -425,7 +421,8 @@ def gradient_x_input_map(model, images: torch.Tensor,
     targets = _targets(vit, images, target, "gradient_x_input_map")
     x = images.detach().requires_grad_()
     with torch.enable_grad():
-        grad, = torch.autograd.grad(_logit_of(vit, targets)(x).sum(), x)
+        logit = vit(x).gather(1, targets[:, None]).sum()
+        grad, = torch.autograd.grad(logit, x)
     return _on_grid(_per_patch(grad * x, vit.config["patch_size"]))
 
 # %% ../nbs/97_attribution.ipynb #3d94b0ab
