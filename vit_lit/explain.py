@@ -586,12 +586,15 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(rho).float()
 
 # %% ../nbs/97_attribution.ipynb #fc92f968
-def randomize(model, upto, seed: int = 0) -> ViT:
+def randomize(model, upto, *, seed: int) -> ViT:
     """A copy of the model (as a ViT) with weights re-initialised as a new
     ViT's, drawn with `seed`, from the classifier down (Adebayo et al.,
     2018): `upto="head"` the classifier only; an int k the classifier, the
     final norm and blocks depth-1 down to k; `upto="all"` every weight,
-    the embedding too. The model itself is left alone."""
+    the embedding too. The model itself is left alone. `seed` has no
+    default: a model initialised with the same seed (the shipped one was
+    made after `torch.manual_seed(0)`) would get back the very weights its
+    training started from, which are not independent of the trained ones."""
     vit = _check_vit(model, "randomize")
     depth = vit.config["depth"]
     if upto == "all":
