@@ -10,8 +10,10 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
+from torch.nn.modules import module as _hooks
 
-from .block import Encoder
+from .attention import Attention
+from .block import Block, Encoder, Mlp
 from .checks import _check_heads, _check_positive_int
 from .embedding import ViTEmbedding
 
@@ -30,17 +32,23 @@ class ViT(nn.Module):
                  channels: int = 3, eps: float = 1e-6, qkv_bias: bool = True,
                  fused: bool = True):
         super().__init__()
-        self.config = dict(
+        self._config = dict(
             image_size=image_size, patch_size=patch_size,
             num_classes=num_classes, dim=dim, depth=depth, heads=heads,
             mlp_dim=mlp_dim, channels=channels, eps=eps, qkv_bias=qkv_bias)
-        _check_config(self.config)
+        _check_config(self._config)
         self.embed = ViTEmbedding(image_size, patch_size, channels, dim)
         self.blocks = Encoder(depth, dim, heads, mlp_dim, eps=eps,
                               qkv_bias=qkv_bias, fused=fused)
         self.norm = nn.LayerNorm(dim, eps=eps)
         self.head = _head(dim, num_classes)
         self.apply(_init_weights)
+
+    @property
+    def config(self) -> dict:
+        """The sizes that rebuild this model, `ViT(**model.config)`; `depth`
+        is counted from `blocks`, so `del model.blocks[-1]` keeps it true."""
+        return {**self._config, "depth": len(self.blocks)}
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
         "Steps 5-12: the tokens after the last block and the final norm."
@@ -53,25 +61,38 @@ class ViT(nn.Module):
         return x if pre_logits else self.head(x)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Images (B, C, H, W) -> logits (B, num_classes), the same logits as
-        `forward_head(forward_features(images))` with less work: the head
-        reads only the CLS row, so the last block computes only that row
-        (`cls_only=True`, from every token's keys and values). Every module
-        is called as a module, so hooks, wrappers (a LoRA adapter, say) and
-        quantized layers take effect. Forward hooks in the last block see:
-        `norm1` and `attn.qkv` every token (B, N, ·); `attn`, `attn.proj`,
-        `norm2`, `mlp` and its layers, the block, `blocks` and `norm` only
-        the CLS row (B, 1, dim). `forward_features` gives every row."""
-        x = self.blocks(self.embed(images), cls_only=True)
-        return self.forward_head(self.norm(x))
+        """Images (B, C, H, W) -> logits (B, num_classes), the logits of
+        `forward_head(forward_features(images))`. Every module is called as
+        a module and sees every token, as in timm, so hooks, wrappers (a LoRA
+        adapter, say) and quantized layers work. When nothing can see the
+        difference (no hook on the last block, `blocks` or `norm`, no global
+        hook, none of their layers replaced), the last block computes only
+        the CLS row that the head reads (`cls_only=True`, from every token's
+        keys and values): the same logits with less work."""
+        x = self.embed(images)
+        if self._cls_only_unobserved():
+            return self.forward_head(self.norm(self.blocks(x, cls_only=True)))
+        return self.forward_head(self.norm(self.blocks(x)))
+
+    def _cls_only_unobserved(self) -> bool:
+        """Whether the CLS-only last block is invisible from outside: the
+        last block, `blocks` and `norm` are this library's own classes with
+        no hooks and no replaced `forward`, and no global module hook is
+        registered. Otherwise `forward` runs every row, as timm does."""
+        blocks = self._modules["blocks"]  # _modules: this runs every call
+        if type(blocks) is not Encoder or _global_module_hooks():
+            return False
+        last = next(reversed(blocks._modules.values()))
+        return (_plain(blocks, recurse=False) and _plain(self._modules["norm"])
+                and _plain(last))
 
     def reset_classifier(self, num_classes: int) -> None:
         """A new, freshly initialised head for `num_classes` classes (0: no
         head, the model returns the CLS features (B, dim)), as in timm."""
         _check_num_classes(num_classes)
-        self.head = _head(self.config["dim"], num_classes)
+        self.head = _head(self._config["dim"], num_classes)
         self.head.apply(_init_weights)
-        self.config["num_classes"] = num_classes
+        self._config["num_classes"] = num_classes
 
     def set_image_size(self, image_size: int, antialias: bool = True) -> None:
         """Run on `image_size` x `image_size` images from now on, e.g. a 224
@@ -94,7 +115,7 @@ class ViT(nn.Module):
         pe = embed.patch_embed
         pe.image_size, pe.grid, pe.num_patches = image_size, (grid, grid), \
             grid * grid
-        self.config["image_size"] = image_size
+        self._config["image_size"] = image_size
 
     def set_grad_checkpointing(self, enable: bool = True) -> None:
         """Recompute each block's activations in the backward pass instead
@@ -116,6 +137,29 @@ class ViT(nn.Module):
         (B, heads, n+1, n+1), rows summing to 1. Computed on the explicit path
         for this call only: `forward` keeps the fused path."""
         return self.blocks(self.embed(images), return_attention=True)[2]
+
+
+_CLS_ONLY_SAFE = (Encoder, Block, Attention, Mlp, nn.LayerNorm, nn.Linear,
+                  nn.GELU)
+
+
+def _plain(module: nn.Module, recurse: bool = True) -> bool:
+    """Whether `module` (and, with `recurse`, every submodule) is one of the
+    classes above, with no hook and no replaced `forward` that could see
+    what it computes."""
+    if (type(module) not in _CLS_ONLY_SAFE or module._forward_hooks
+            or module._forward_pre_hooks or module._backward_hooks
+            or module._backward_pre_hooks or "forward" in module.__dict__):
+        return False
+    return not recurse or all(map(_plain, module._modules.values()))
+
+
+def _global_module_hooks() -> bool:
+    "Whether a hook registered for every module (`register_module_*`) is on."
+    return bool(_hooks._global_forward_hooks
+                or _hooks._global_forward_pre_hooks
+                or _hooks._global_backward_hooks
+                or _hooks._global_backward_pre_hooks)
 
 
 def _check_config(config: dict) -> None:
