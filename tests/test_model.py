@@ -492,3 +492,52 @@ def test_deleting_the_last_block_keeps_depth_true_for_checkpoints(tmp_path):
     back = load_model(tmp_path / "cut.safetensors").eval()
     with torch.no_grad():
         torch.testing.assert_close(back(x), vit(x), atol=0, rtol=0)
+
+
+# ---- timm's state dict loads by name (issue 33, item 5)
+def test_timm_state_dict_loads_by_name_even_with_strict_false():
+    "Before, strict=False left patch_embed, cls_token and pos_embed random without a word."
+    from timm.models.vision_transformer import VisionTransformer
+    from vit_lit.convert import timm_config
+
+    vit, x = small(), images()
+    torch.manual_seed(1)
+    ref = VisionTransformer(**timm_config(vit)).eval()
+    result = vit.load_state_dict(ref.state_dict(), strict=False)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert torch.equal(vit.embed.pos_embed, ref.pos_embed)
+    assert torch.equal(vit.embed.cls_token, ref.cls_token)
+    with torch.no_grad():
+        torch.testing.assert_close(vit(x), ref(x), atol=1e-5, rtol=0)
+    both = {**ref.state_dict(), "embed.cls_token": ref.cls_token}
+    with pytest.raises(ValueError, match="both 'cls_token' .* and 'embed.cls_token'"):
+        vit.load_state_dict(both)
+
+
+# ---- timm's attributes and names (issue 33, rough edges)
+def test_timm_attributes_classifier_and_in_chans():
+    vit = small()
+    assert vit.num_classes == 5 and vit.num_features == vit.embed_dim == SMALL["dim"]
+    assert vit.get_classifier() is vit.head
+    vit.reset_classifier(3, global_pool="token")
+    assert vit.num_classes == 3 and vit.get_classifier().out_features == 3
+    with pytest.raises(ValueError, match="global_pool 'avg' is not supported"):
+        vit.reset_classifier(3, global_pool="avg")
+    sizes = {k: v for k, v in SMALL.items() if k != "channels"}
+    assert ViT(**sizes, in_chans=1).config == ViT(**SMALL).config
+    with pytest.raises(ValueError, match="in_chans=1 and channels=2 disagree"):
+        ViT(**sizes, in_chans=1, channels=2)
+
+
+@pytest.mark.parametrize("make,error,pattern", [
+    (lambda: images().permute(0, 2, 3, 1), ValueError, r"channels-last .*permute\(0, 3, 1, 2\)"),
+    (lambda: images().numpy(), TypeError, r"got a ndarray .* torch.as_tensor"),
+    (lambda: images(s=16), ValueError, r"vit.set_image_size\(16\)"),
+    (lambda: images().double(), TypeError, r"weights are torch.float32 but the images are "
+                                           r"torch.float64; .* images.to\(torch.float32\)"),
+    (lambda: images().half(), TypeError, r"model.to\(torch.float16\)"),
+])
+def test_input_mistakes_point_to_the_fix(make, error, pattern):
+    "Before: 'in_channels=8' for channels-last, a batch-axis hint for numpy, raw conv errors."
+    with pytest.raises(error, match=pattern):
+        small()(make())

@@ -4,7 +4,9 @@
 __all__ = ['PRESETS', 'ViT', 'resample_pos_embed', 'weights_path', 'create_vit', 'ShapeRow', 'trace_shapes']
 
 # %% ../nbs/12_classifier.ipynb #9ab08e40
+import json
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -23,15 +25,23 @@ class ViT(nn.Module):
     (B, num_classes). Pre-norm blocks, a final LayerNorm, the CLS token's row
     into a linear head, as timm's `VisionTransformer` with
     `global_pool="token"`. Its state dict is timm's with `embed.` in front of
-    the embedding's names; `vit_lit.convert` moves weights to and from timm
-    and Hugging Face. `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face
-    1e-12); `fused=False` makes attention take the explicit path always."""
+    the embedding's names; `load_state_dict` maps timm's names of those
+    (`patch_embed.*`, `cls_token`, `pos_embed`) onto them, and
+    `vit_lit.convert` moves weights to and from timm and Hugging Face.
+    `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face 1e-12);
+    `fused=False` makes attention take the explicit path always; `in_chans`
+    is timm's name for `channels`."""
 
     def __init__(self, *, image_size: int, patch_size: int, num_classes: int,
                  dim: int, depth: int, heads: int, mlp_dim: int,
                  channels: int = 3, eps: float = 1e-6, qkv_bias: bool = True,
-                 fused: bool = True):
+                 fused: bool = True, in_chans: int | None = None):
         super().__init__()
+        if in_chans is not None:  # timm's name for `channels`
+            if channels not in (3, in_chans):
+                raise ValueError(f"in_chans={in_chans!r} and channels="
+                                 f"{channels!r} disagree; pass one of them")
+            channels = in_chans
         self._config = dict(
             image_size=image_size, patch_size=patch_size,
             num_classes=num_classes, dim=dim, depth=depth, heads=heads,
@@ -43,12 +53,47 @@ class ViT(nn.Module):
         self.norm = nn.LayerNorm(dim, eps=eps)
         self.head = _head(dim, num_classes)
         self.apply(_init_weights)
+        self.register_load_state_dict_pre_hook(_timm_embedding_names)
+        # the input contract (timm's pretrained_cfg keys): pixels in [0, 1],
+        # no normalisation, as this library's data functions give them
+        self._input = dict(mean=(0.0,) * channels, std=(1.0,) * channels,
+                           input_range=(0.0, 1.0), interpolation="bilinear",
+                           crop_pct=1.0, crop_mode="center")
+        self._range_unchecked = False  # create_vit(pretrained=True) sets it
 
     @property
     def config(self) -> dict:
         """The sizes that rebuild this model, `ViT(**model.config)`; `depth`
         is counted from `blocks`, so `del model.blocks[-1]` keeps it true."""
         return {**self._config, "depth": len(self.blocks)}
+
+    @property
+    def pretrained_cfg(self) -> dict:
+        """What the model expects as input, in timm's keys, so that
+        `timm.data.resolve_data_config(model=vit)` and
+        `timm.data.create_transform` prepare images for it: `input_size`
+        (C, H, W), `mean` and `std` of the normalisation (0 and 1: none),
+        `input_range` of the pixels, `interpolation`, `crop_pct`."""
+        c = self._config
+        return dict(input_size=(c["channels"], c["image_size"],
+                                c["image_size"]),
+                    num_classes=c["num_classes"], **self._input)
+
+    @property
+    def num_classes(self) -> int:
+        "The number of classes, 0 without a head (timm's attribute)."
+        return self._config["num_classes"]
+
+    @property
+    def num_features(self) -> int:
+        "The width of the features the head reads, `dim` (timm's attribute)."
+        return self._config["dim"]
+
+    embed_dim = num_features
+
+    def get_classifier(self) -> nn.Module:
+        "The classifier, `head` (timm's method)."
+        return self.head
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
         "Steps 5-12: the tokens after the last block and the final norm."
@@ -69,6 +114,8 @@ class ViT(nn.Module):
         hook, none of their layers replaced), the last block computes only
         the CLS row that the head reads (`cls_only=True`, from every token's
         keys and values): the same logits with less work."""
+        if self._range_unchecked:
+            self._warn_outside_range(images)
         x = self.embed(images)
         if self._cls_only_unobserved():
             return self.forward_head(self.norm(self.blocks(x, cls_only=True)))
@@ -86,9 +133,34 @@ class ViT(nn.Module):
         return (_plain(blocks, recurse=False) and _plain(self._modules["norm"])
                 and _plain(last))
 
-    def reset_classifier(self, num_classes: int) -> None:
+    def _warn_outside_range(self, images: torch.Tensor) -> None:
+        """Once, on the first batch of a pretrained model: warn when its
+        pixels lie far outside the range the model was trained on (the
+        usual mistakes: 0-255 pixels, or a normalisation it never saw)."""
+        if (torch.compiler.is_compiling() or torch.jit.is_tracing()
+                or not isinstance(images, torch.Tensor)
+                or not images.is_floating_point() or images.numel() == 0):
+            return
+        self._range_unchecked = False
+        low, high = self._input["input_range"]
+        least, most = (v.item() for v in images.detach().aminmax())
+        margin = (high - low) / 2
+        if least < low - margin or most > high + margin:
+            warnings.warn(
+                f"the images range over [{least:.3g}, {most:.3g}] but this "
+                f"model was trained on pixels in [{low:g}, {high:g}] with mean "
+                f"{self._input['mean']} and std {self._input['std']}; e.g. "
+                "divide 0-255 pixels by 255 and leave out Normalize (see "
+                "model.pretrained_cfg). Warned once.", stacklevel=5)
+
+    def reset_classifier(self, num_classes: int,
+                         global_pool: str | None = None) -> None:
         """A new, freshly initialised head for `num_classes` classes (0: no
-        head, the model returns the CLS features (B, dim)), as in timm."""
+        head, the model returns the CLS features (B, dim)), as in timm;
+        `global_pool` may only be "token" (the CLS token's row)."""
+        if global_pool not in (None, "token"):
+            raise ValueError(f"global_pool {global_pool!r} is not supported: "
+                             "this ViT reads the CLS token ('token')")
         _check_num_classes(num_classes)
         self.head = _head(self._config["dim"], num_classes)
         self.head.apply(_init_weights)
@@ -137,6 +209,23 @@ class ViT(nn.Module):
         (B, heads, n+1, n+1), rows summing to 1. Computed on the explicit path
         for this call only: `forward` keeps the fused path."""
         return self.blocks(self.embed(images), return_attention=True)[2]
+
+
+def _timm_embedding_names(module, state_dict, prefix, *args) -> None:
+    """A load_state_dict pre-hook: timm's top-level embedding names
+    (`patch_embed.*`, `cls_token`, `pos_embed`) become `embed.*`, so a timm
+    state dict loads by name, even with `strict=False`."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        if not (name in ("cls_token", "pos_embed")
+                or name.startswith("patch_embed.")):
+            continue
+        ours = f"{prefix}embed.{name}"
+        if ours in state_dict:
+            raise ValueError(
+                f"the state dict holds both {key!r} (timm's name) and {ours!r} "
+                "(vit_lit's) for one parameter; keep one of them")
+        state_dict[ours] = state_dict.pop(key)
 
 
 _CLS_ONLY_SAFE = (Encoder, Block, Attention, Mlp, nn.LayerNorm, nn.Linear,
@@ -282,9 +371,15 @@ def create_vit(name: str, pretrained: bool = False, **overrides) -> ViT:
                          f"{', '.join(changed)} cannot be overridden; build "
                          "it without pretrained and train it, or load and "
                          "then change the model (e.g. a new `head`)")
+    from safetensors import safe_open
     from safetensors.torch import load_file
     model = ViT(**{**PRESETS[name], **overrides})
     model.load_state_dict(load_file(weights_path(name)))
+    with safe_open(weights_path(name), "pt") as f:
+        saved = json.loads((f.metadata() or {}).get("pretrained_cfg", "{}"))
+    model._input.update({k: tuple(v) if isinstance(v, list) else v
+                         for k, v in saved.items() if k in model._input})
+    model._range_unchecked = True  # warn once on pixels outside its range
     return model.eval()
 
 
