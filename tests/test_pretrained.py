@@ -78,3 +78,42 @@ def test_recipe_validation_split_refuses_impossible_sizes(n):
     from make_weights import RECIPE, validate
     with pytest.raises(SystemExit, match=f"--validation {n}: pick 0 < N < 4000"):
         validate(RECIPE, load_mnist_split(), n)
+
+
+# ---- the input contract travels with the weights (issue 33, item 4)
+def test_shipped_model_carries_its_input_contract_for_timm():
+    "timm's resolve_data_config returned ImageNet's size, mean and std before."
+    from timm.data import resolve_data_config
+
+    model = create_vit(NAME, pretrained=True)
+    config = resolve_data_config(model=model)
+    assert config["input_size"] == (1, 28, 28)
+    assert config["mean"] == (0.0,) and config["std"] == (1.0,)
+    assert model.pretrained_cfg["input_range"] == (0.0, 1.0)
+    with safe_open(weights_path(NAME), "pt") as f:
+        saved = json.loads(f.metadata()["pretrained_cfg"])
+    assert saved == json.loads(json.dumps(model.pretrained_cfg))
+
+
+def test_pixels_far_outside_the_trained_range_warn_once():
+    import warnings
+
+    data = load_mnist_split()
+    digits = data.x_test[:8]
+    model = create_vit(NAME, pretrained=True)
+    with pytest.warns(UserWarning, match=r"range over \[0, 255\] .* trained on pixels in \[0, 1\]"):
+        model(digits * 255)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model(digits * 255)  # once, not per batch
+        create_vit(NAME, pretrained=True)(digits)  # pixels in [0, 1]: silent
+        create_vit(NAME)(digits * 255)  # an untrained model has no range yet
+    with pytest.warns(UserWarning, match="leave out Normalize"):  # torchvision's MNIST numbers
+        create_vit(NAME, pretrained=True)((digits - 0.1307) / 0.3081)
+
+
+def test_range_check_stays_out_of_torch_export():
+    model = create_vit(NAME, pretrained=True)
+    x = torch.rand(2, 1, 28, 28)
+    exported = torch.export.export(model, (x * 255,))  # no data-dependent branch traced
+    torch.testing.assert_close(exported.module()(x), model(x))

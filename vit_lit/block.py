@@ -78,12 +78,14 @@ class Block(nn.Module):
         return the attention maps (B, heads, N, N), computed explicitly.
         With `cls_only=True` return only row 0, (B, 1, dim): `norm1` and
         `attn.qkv` see every token (keys and values), the rest only the
-        CLS row. `ViT.forward` uses it in the last block."""
+        CLS row. `ViT.forward` uses it in the last block when nothing can
+        observe the rows it skips (no hooks, no replaced layers)."""
         _check_tokens(x, self.dim, "Block")
         out = self.attn(self.norm1(x), return_attention=return_attention,
                         cls_only=cls_only)
         context, maps = out if return_attention else (out, None)
         x = (x[:, :1] if cls_only else x) + context
+        del out, context  # free the attention output before the MLP's peak
         x = x + self.mlp(self.norm2(x))
         return (x, maps) if return_attention else x
 
@@ -102,6 +104,21 @@ class Encoder(nn.Sequential):
         super().__init__(*(Block(dim, heads, mlp_dim, **block_kwargs)
                            for _ in range(depth)))
         self.grad_checkpointing = False  # ViT.set_grad_checkpointing
+
+    def __getitem__(self, index):
+        """One block, or for a slice an `Encoder` of those blocks, numbered
+        from 0 (as `del encoder[i]` renumbers), so `vit.blocks =
+        vit.blocks[:2]` keeps a state dict that `ViT(depth=2)` loads."""
+        if not isinstance(index, slice):
+            return super().__getitem__(index)
+        blocks = list(self)[index]
+        if not blocks:
+            raise IndexError(f"the slice {index} of an Encoder of {len(self)} "
+                             "blocks holds no block; keep at least one")
+        part = Encoder.__new__(Encoder)
+        nn.Sequential.__init__(part, *blocks)
+        part.grad_checkpointing = self.grad_checkpointing
+        return part
 
     def forward(self, x: torch.Tensor, return_hidden: bool = False,
                 return_attention: bool = False, cls_only: bool = False):

@@ -11,8 +11,17 @@ from torch import nn
 from .checks import _check_positive_int
 
 # %% ../nbs/02_patch_embedding.ipynb #715e1dc1
-def _check_images(images, in_channels: int, image_size: int) -> None:
-    "Fail unless `images` is a non-empty float (B, C, H, W) batch that fits."
+def _check_images(images, in_channels: int, image_size: int,
+                  dtype: torch.dtype | None = None) -> None:
+    """Fail unless `images` is a non-empty floating-point (B, C, H, W) batch
+    that fits, of `dtype` (the weights' type) when given."""
+    if hasattr(images, "__array__") and not isinstance(images, torch.Tensor):
+        raise TypeError(
+            "PatchEmbedding needs a torch tensor, got a "
+            f"{type(images).__name__} of shape {getattr(images, 'shape', '?')}"
+            "; convert it with torch.as_tensor(images, dtype=torch.float32) "
+            "(and channels-last (B, H, W, C) with .permute(0, 3, 1, 2))"
+        )
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
         shape = (tuple(images.shape) if isinstance(images, torch.Tensor)
                  else type(images).__name__)
@@ -27,6 +36,12 @@ def _check_images(images, in_channels: int, image_size: int) -> None:
             "PatchEmbedding got a batch of 0 images, "
             f"shape {tuple(images.shape)}; pass at least one image"
         )
+    if c != in_channels and w == in_channels and c == h:
+        raise ValueError(
+            f"PatchEmbedding needs channels first (B, C, H, W) but got "
+            f"{tuple(images.shape)}, which looks channels-last (B, H, W, C); "
+            "use images.permute(0, 3, 1, 2)"
+        )
     if c != in_channels:
         raise ValueError(
             f"PatchEmbedding was built for {in_channels} channels "
@@ -37,12 +52,21 @@ def _check_images(images, in_channels: int, image_size: int) -> None:
         size = f"{image_size}x{image_size}"
         raise ValueError(
             f"PatchEmbedding was built for {size} images but got {h}x{w}; "
-            f"resize the images to {size} or build it with image_size={h}"
+            f"resize the images to {size}, or build it with image_size={h} "
+            f"(a ViT already built: vit.set_image_size({h}) resamples its "
+            "positional embeddings)"
         )
     if not images.is_floating_point():
         raise TypeError(
             "PatchEmbedding needs floating-point images, got dtype "
             f"{images.dtype}; convert first, e.g. images.float() / 255"
+        )
+    if dtype not in (None, images.dtype) and not torch.is_autocast_enabled(
+            images.device.type):
+        raise TypeError(
+            f"PatchEmbedding's weights are {dtype} but the images are "
+            f"{images.dtype}; convert the images with images.to({dtype}), "
+            f"or the model with model.to({images.dtype})"
         )
 
 # %% ../nbs/02_patch_embedding.ipynb #334cf680
@@ -75,7 +99,9 @@ class PatchEmbedding(nn.Module):
                               stride=patch_size)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        _check_images(images, self.in_channels, self.image_size)
+        conv = type(self.proj) is nn.Conv2d  # not a quantized or wrapped one
+        _check_images(images, self.in_channels, self.image_size,
+                      self.proj.weight.dtype if conv else None)
         return rearrange(self.proj(images), "b d h w -> b (h w) d")
 
     def extra_repr(self) -> str:

@@ -4,14 +4,18 @@
 __all__ = ['PRESETS', 'ViT', 'resample_pos_embed', 'weights_path', 'create_vit', 'ShapeRow', 'trace_shapes']
 
 # %% ../nbs/12_classifier.ipynb #9ab08e40
+import json
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
+from torch.nn.modules import module as _hooks
 
-from .block import Encoder
+from .attention import Attention
+from .block import Block, Encoder, Mlp
 from .checks import _check_heads, _check_positive_int
 from .embedding import ViTEmbedding
 
@@ -21,26 +25,75 @@ class ViT(nn.Module):
     (B, num_classes). Pre-norm blocks, a final LayerNorm, the CLS token's row
     into a linear head, as timm's `VisionTransformer` with
     `global_pool="token"`. Its state dict is timm's with `embed.` in front of
-    the embedding's names; `vit_lit.convert` moves weights to and from timm
-    and Hugging Face. `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face
-    1e-12); `fused=False` makes attention take the explicit path always."""
+    the embedding's names; `load_state_dict` maps timm's names of those
+    (`patch_embed.*`, `cls_token`, `pos_embed`) onto them, and
+    `vit_lit.convert` moves weights to and from timm and Hugging Face.
+    `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face 1e-12);
+    `fused=False` makes attention take the explicit path always; `in_chans`
+    is timm's name for `channels`."""
 
     def __init__(self, *, image_size: int, patch_size: int, num_classes: int,
                  dim: int, depth: int, heads: int, mlp_dim: int,
                  channels: int = 3, eps: float = 1e-6, qkv_bias: bool = True,
-                 fused: bool = True):
+                 fused: bool = True, in_chans: int | None = None):
         super().__init__()
-        self.config = dict(
+        if in_chans is not None:  # timm's name for `channels`
+            if channels not in (3, in_chans):
+                raise ValueError(f"in_chans={in_chans!r} and channels="
+                                 f"{channels!r} disagree; pass one of them")
+            channels = in_chans
+        self._config = dict(
             image_size=image_size, patch_size=patch_size,
             num_classes=num_classes, dim=dim, depth=depth, heads=heads,
             mlp_dim=mlp_dim, channels=channels, eps=eps, qkv_bias=qkv_bias)
-        _check_config(self.config)
+        _check_config(self._config)
         self.embed = ViTEmbedding(image_size, patch_size, channels, dim)
         self.blocks = Encoder(depth, dim, heads, mlp_dim, eps=eps,
                               qkv_bias=qkv_bias, fused=fused)
         self.norm = nn.LayerNorm(dim, eps=eps)
         self.head = _head(dim, num_classes)
         self.apply(_init_weights)
+        self.register_load_state_dict_pre_hook(_timm_embedding_names)
+        # the input contract (timm's pretrained_cfg keys): pixels in [0, 1],
+        # no normalisation, as this library's data functions give them
+        self._input = dict(mean=(0.0,) * channels, std=(1.0,) * channels,
+                           input_range=(0.0, 1.0), interpolation="bilinear",
+                           crop_pct=1.0, crop_mode="center")
+        self._range_unchecked = False  # create_vit(pretrained=True) sets it
+
+    @property
+    def config(self) -> dict:
+        """The sizes that rebuild this model, `ViT(**model.config)`; `depth`
+        is counted from `blocks`, so `del model.blocks[-1]` keeps it true."""
+        return {**self._config, "depth": len(self.blocks)}
+
+    @property
+    def pretrained_cfg(self) -> dict:
+        """What the model expects as input, in timm's keys, so that
+        `timm.data.resolve_data_config(model=vit)` and
+        `timm.data.create_transform` prepare images for it: `input_size`
+        (C, H, W), `mean` and `std` of the normalisation (0 and 1: none),
+        `input_range` of the pixels, `interpolation`, `crop_pct`."""
+        c = self._config
+        return dict(input_size=(c["channels"], c["image_size"],
+                                c["image_size"]),
+                    num_classes=c["num_classes"], **self._input)
+
+    @property
+    def num_classes(self) -> int:
+        "The number of classes, 0 without a head (timm's attribute)."
+        return self._config["num_classes"]
+
+    @property
+    def num_features(self) -> int:
+        "The width of the features the head reads, `dim` (timm's attribute)."
+        return self._config["dim"]
+
+    embed_dim = num_features
+
+    def get_classifier(self) -> nn.Module:
+        "The classifier, `head` (timm's method)."
+        return self.head
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
         "Steps 5-12: the tokens after the last block and the final norm."
@@ -53,25 +106,65 @@ class ViT(nn.Module):
         return x if pre_logits else self.head(x)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Images (B, C, H, W) -> logits (B, num_classes), the same logits as
-        `forward_head(forward_features(images))` with less work: the head
-        reads only the CLS row, so the last block computes only that row
-        (`cls_only=True`, from every token's keys and values). Every module
-        is called as a module, so hooks, wrappers (a LoRA adapter, say) and
-        quantized layers take effect. Forward hooks in the last block see:
-        `norm1` and `attn.qkv` every token (B, N, ·); `attn`, `attn.proj`,
-        `norm2`, `mlp` and its layers, the block, `blocks` and `norm` only
-        the CLS row (B, 1, dim). `forward_features` gives every row."""
-        x = self.blocks(self.embed(images), cls_only=True)
-        return self.forward_head(self.norm(x))
+        """Images (B, C, H, W) -> logits (B, num_classes), the logits of
+        `forward_head(forward_features(images))`. Every module is called as
+        a module and sees every token, as in timm, so hooks, wrappers (a LoRA
+        adapter, say) and quantized layers work. When nothing can see the
+        difference (no hook on the last block, `blocks` or `norm`, no global
+        hook, none of their layers replaced), the last block computes only
+        the CLS row that the head reads (`cls_only=True`, from every token's
+        keys and values): the same logits with less work."""
+        if self._range_unchecked:
+            self._warn_outside_range(images)
+        x = self.embed(images)
+        if self._cls_only_unobserved():
+            return self.forward_head(self.norm(self.blocks(x, cls_only=True)))
+        return self.forward_head(self.norm(self.blocks(x)))
 
-    def reset_classifier(self, num_classes: int) -> None:
+    def _cls_only_unobserved(self) -> bool:
+        """Whether the CLS-only last block is invisible from outside: the
+        last block, `blocks` and `norm` are this library's own classes with
+        no hooks and no replaced `forward`, and no global module hook is
+        registered. Otherwise `forward` runs every row, as timm does."""
+        blocks = self._modules["blocks"]  # _modules: this runs every call
+        if type(blocks) is not Encoder or _global_module_hooks():
+            return False
+        last = next(reversed(blocks._modules.values()))
+        return (_plain(blocks, recurse=False) and _plain(self._modules["norm"])
+                and _plain(last))
+
+    def _warn_outside_range(self, images: torch.Tensor) -> None:
+        """Once, on the first batch of a pretrained model: warn when its
+        pixels lie far outside the range the model was trained on (the
+        usual mistakes: 0-255 pixels, or a normalisation it never saw)."""
+        if (torch.compiler.is_compiling() or torch.jit.is_tracing()
+                or not isinstance(images, torch.Tensor)
+                or not images.is_floating_point() or images.numel() == 0):
+            return
+        self._range_unchecked = False
+        low, high = self._input["input_range"]
+        least, most = (v.item() for v in images.detach().aminmax())
+        margin = (high - low) / 2
+        if least < low - margin or most > high + margin:
+            warnings.warn(
+                f"the images range over [{least:.3g}, {most:.3g}] but this "
+                f"model was trained on pixels in [{low:g}, {high:g}] with mean "
+                f"{self._input['mean']} and std {self._input['std']}; e.g. "
+                "divide 0-255 pixels by 255 and leave out Normalize (see "
+                "model.pretrained_cfg). Warned once.", stacklevel=5)
+
+    def reset_classifier(self, num_classes: int,
+                         global_pool: str | None = None) -> None:
         """A new, freshly initialised head for `num_classes` classes (0: no
-        head, the model returns the CLS features (B, dim)), as in timm."""
+        head, the model returns the CLS features (B, dim)), as in timm;
+        `global_pool` may only be "token" (the CLS token's row)."""
+        if global_pool not in (None, "token"):
+            raise ValueError(f"global_pool {global_pool!r} is not supported: "
+                             "this ViT reads the CLS token ('token')")
         _check_num_classes(num_classes)
-        self.head = _head(self.config["dim"], num_classes)
+        self.head = _head(self._config["dim"], num_classes)
         self.head.apply(_init_weights)
-        self.config["num_classes"] = num_classes
+        self._config["num_classes"] = num_classes
 
     def set_image_size(self, image_size: int, antialias: bool = True) -> None:
         """Run on `image_size` x `image_size` images from now on, e.g. a 224
@@ -94,7 +187,7 @@ class ViT(nn.Module):
         pe = embed.patch_embed
         pe.image_size, pe.grid, pe.num_patches = image_size, (grid, grid), \
             grid * grid
-        self.config["image_size"] = image_size
+        self._config["image_size"] = image_size
 
     def set_grad_checkpointing(self, enable: bool = True) -> None:
         """Recompute each block's activations in the backward pass instead
@@ -116,6 +209,46 @@ class ViT(nn.Module):
         (B, heads, n+1, n+1), rows summing to 1. Computed on the explicit path
         for this call only: `forward` keeps the fused path."""
         return self.blocks(self.embed(images), return_attention=True)[2]
+
+
+def _timm_embedding_names(module, state_dict, prefix, *args) -> None:
+    """A load_state_dict pre-hook: timm's top-level embedding names
+    (`patch_embed.*`, `cls_token`, `pos_embed`) become `embed.*`, so a timm
+    state dict loads by name, even with `strict=False`."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        if not (name in ("cls_token", "pos_embed")
+                or name.startswith("patch_embed.")):
+            continue
+        ours = f"{prefix}embed.{name}"
+        if ours in state_dict:
+            raise ValueError(
+                f"the state dict holds both {key!r} (timm's name) and {ours!r} "
+                "(vit_lit's) for one parameter; keep one of them")
+        state_dict[ours] = state_dict.pop(key)
+
+
+_CLS_ONLY_SAFE = (Encoder, Block, Attention, Mlp, nn.LayerNorm, nn.Linear,
+                  nn.GELU)
+
+
+def _plain(module: nn.Module, recurse: bool = True) -> bool:
+    """Whether `module` (and, with `recurse`, every submodule) is one of the
+    classes above, with no hook and no replaced `forward` that could see
+    what it computes."""
+    if (type(module) not in _CLS_ONLY_SAFE or module._forward_hooks
+            or module._forward_pre_hooks or module._backward_hooks
+            or module._backward_pre_hooks or "forward" in module.__dict__):
+        return False
+    return not recurse or all(map(_plain, module._modules.values()))
+
+
+def _global_module_hooks() -> bool:
+    "Whether a hook registered for every module (`register_module_*`) is on."
+    return bool(_hooks._global_forward_hooks
+                or _hooks._global_forward_pre_hooks
+                or _hooks._global_backward_hooks
+                or _hooks._global_backward_pre_hooks)
 
 
 def _check_config(config: dict) -> None:
@@ -238,9 +371,15 @@ def create_vit(name: str, pretrained: bool = False, **overrides) -> ViT:
                          f"{', '.join(changed)} cannot be overridden; build "
                          "it without pretrained and train it, or load and "
                          "then change the model (e.g. a new `head`)")
+    from safetensors import safe_open
     from safetensors.torch import load_file
     model = ViT(**{**PRESETS[name], **overrides})
     model.load_state_dict(load_file(weights_path(name)))
+    with safe_open(weights_path(name), "pt") as f:
+        saved = json.loads((f.metadata() or {}).get("pretrained_cfg", "{}"))
+    model._input.update({k: tuple(v) if isinstance(v, list) else v
+                         for k, v in saved.items() if k in model._input})
+    model._range_unchecked = True  # warn once on pixels outside its range
     return model.eval()
 
 
