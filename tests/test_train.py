@@ -345,7 +345,8 @@ def test_fit_clear_errors(digits, tmp_path):
 
 
 class Pairs(Dataset):
-    "(image, label) pairs that are not tensors in memory, as a folder gives."
+    """(image, label) pairs that are not tensors in memory, as a folder gives: not a
+    TensorDataset, so its labels are seen batch by batch."""
     def __init__(self, x, y):
         self.x, self.y = x, y
 
@@ -484,18 +485,6 @@ def test_fit_leaves_the_callers_random_state_and_the_models_mode(digits):
         fit(model, data, epochs=1, augment=random_shift(0.5), **FAST)
         assert torch.equal(torch.rand(3), expected)
         assert model.training is mode
-
-
-class Pairs(Dataset):
-    "A Dataset that is not a TensorDataset: its labels are seen batch by batch."
-    def __init__(self, x, y):
-        self.x, self.y = x, y
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return self.x[i], self.y[i]
 
 
 def test_labels_without_an_output_are_a_clear_error(digits):
