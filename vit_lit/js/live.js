@@ -16,7 +16,7 @@
       input: "input after MNIST-like preprocessing and its 7×7 patches",
       inputNote: "Your drawing scaled to fit 20×20 and centred by its centre of mass in 28×28, as " +
         "MNIST's digits are. Each cell is a 4×4 patch; click one to pick its query.",
-      patches: "the 49 patches, flattened (49 × 16)",
+      patches: "the 49 patches flattened, one column each (16 values)",
       embed: "patch embedding (49 × 64)",
       embedNote: "One 64-number vector per patch, the same linear map on each. One row per patch.",
       tokens: "CLS token and positional embeddings (50 × 64)",
@@ -43,7 +43,7 @@
       input: "MNIST처럼 맞춘 입력과 7×7 패치",
       inputNote: "그린 숫자를 MNIST 숫자처럼 20×20 안에 맞추고, 무게중심이 28×28의 가운데에 오게 옮겼습니다. " +
         "칸 하나가 4×4 패치입니다. 칸을 클릭하면 그 패치의 쿼리를 고릅니다.",
-      patches: "평탄화한 패치 49개 (49 × 16)",
+      patches: "평탄화한 패치 49개. 열 하나가 패치 하나(값 16개)입니다.",
       embed: "패치 임베딩 (49 × 64)",
       embedNote: "패치마다 같은 선형 변환으로 만든 벡터입니다. 행 하나가 패치 하나입니다.",
       tokens: "분류 토큰과 위치 임베딩 (50 × 64)",
@@ -84,7 +84,8 @@ font-variant-numeric:tabular-nums;font-size:.8rem}
 .vit-live .vl-bar span.vl-neg{background:#d6604d}
 .vit-live .vl-bars .vl-top{font-weight:700}
 .vit-live .vl-pair{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
-@media (max-width:575.98px){.vit-live .vl-pair{grid-template-columns:1fr}}`;
+@media (max-width:575.98px){.vit-live .vl-pair{grid-template-columns:1fr}}
+@media (min-width:48rem){.vit-live .vl-wide{grid-column:span 2}}`;
   const PAD = 224, SIDE = 28, SCALE = 8;  // pad pixels; input side; input canvas pixels per pixel
   const fill = (s, v) => s.replace(/\{(\w+)\}/g, (_, k) => v[k]);
   const el = (tag, cls, text) => {
@@ -173,7 +174,7 @@ font-variant-numeric:tabular-nums;font-size:.8rem}
     const tok = el("canvas", "vl-tokens");
     pTok.append(tok, pTok.note);
     const pAtt = panel(grid, T, [5, 6, 7, 8, 11], T.attention);
-    pAtt.style.gridColumn = "1 / -1";
+    pAtt.classList.add("vl-wide");
     const cls = el("button", "vl-cls", "CLS");
     cls.type = "button";
     const attNote = el("p", "vl-note");
