@@ -334,7 +334,7 @@ async function checkPage(context, base, rel, other) {
   return { problems, equations: result.equations, images: result.images, explorers, live, solutions };
 }
 
-(async () => {
+async function main() {
   const root = path.resolve(process.argv[2] || "_build/html");
   const pages = JSON.parse(fs.readFileSync(0, "utf8"));
   const server = await serve(root);
@@ -351,4 +351,8 @@ async function checkPage(context, base, rel, other) {
   server.close();
   const ordered = Object.fromEntries(pages.map((p) => [p.path, report[p.path]]));
   process.stdout.write(JSON.stringify(ordered, null, 1) + "\n");
-})().catch((e) => { console.error(e); process.exit(1); });
+}
+
+// bench/live.cjs serves the book and starts Chromium the same way.
+module.exports = { serve, chromiumPath, chromium, FLAGS };
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });

@@ -115,26 +115,34 @@
     const { dim, heads, N } = model, t = model.tensors, dh = dim / heads, pre = `blocks.${k}.attn.`;
     const qkv = linear(x, N, t[pre + "qkv.weight"].data, t[pre + "qkv.bias"].data, dim, 3 * dim);
     const weights = new Float32Array(heads * N * N), ctx = new Float32Array(N * dim);
-    const scale = dh ** -0.5, row = new Float64Array(N);
+    const q = new Float32Array(N * dh), key = new Float32Array(N * dh), v = new Float32Array(N * dh);
+    const scale = dh ** -0.5, row = new Float64Array(N), acc = new Float64Array(dh);
     for (let h = 0; h < heads; h++) {
-      const qo = h * dh, ko = dim + h * dh, vo = 2 * dim + h * dh;  // "(three h d_head)"
+      // this head's queries (scaled, as attention_weights does), keys and values: "(three h d_head)"
+      for (let i = 0; i < N; i++)
+        for (let d = 0; d < dh; d++) {
+          const o = i * 3 * dim + h * dh + d;
+          q[i * dh + d] = qkv[o] * scale;
+          key[i * dh + d] = qkv[o + dim];
+          v[i * dh + d] = qkv[o + 2 * dim];
+        }
       for (let i = 0; i < N; i++) {
         let max = -Infinity;
         for (let j = 0; j < N; j++) {
           let s = 0;
-          for (let d = 0; d < dh; d++) s += qkv[i * 3 * dim + qo + d] * scale * qkv[j * 3 * dim + ko + d];
+          for (let d = 0; d < dh; d++) s += q[i * dh + d] * key[j * dh + d];
           row[j] = s;
           if (s > max) max = s;
         }
         let sum = 0;
         for (let j = 0; j < N; j++) sum += (row[j] = Math.exp(row[j] - max));
-        const w = weights.subarray((h * N + i) * N, (h * N + i + 1) * N);
-        for (let j = 0; j < N; j++) w[j] = row[j] / sum;
-        for (let d = 0; d < dh; d++) {
-          let s = 0;
-          for (let j = 0; j < N; j++) s += w[j] * qkv[j * 3 * dim + vo + d];
-          ctx[i * dim + qo + d] = s;
+        const wo = (h * N + i) * N;
+        acc.fill(0);
+        for (let j = 0; j < N; j++) {
+          const w = (weights[wo + j] = row[j] / sum);
+          for (let d = 0; d < dh; d++) acc[d] += w * v[j * dh + d];
         }
+        for (let d = 0; d < dh; d++) ctx[i * dim + h * dh + d] = acc[d];
       }
     }
     const out = linear(ctx, N, t[pre + "proj.weight"].data, t[pre + "proj.bias"].data, dim, dim);
@@ -146,7 +154,8 @@
     const { dim, N, mlp, eps } = model, t = model.tensors, pre = `blocks.${k}.`;
     const a = attention(model, k,
       layerNorm(x, N, dim, t[pre + "norm1.weight"].data, t[pre + "norm1.bias"].data, eps));
-    const y = Float32Array.from(x, (v, i) => v + a.out[i]);
+    const y = new Float32Array(x.length);
+    for (let i = 0; i < y.length; i++) y[i] = x[i] + a.out[i];
     const h = linear(layerNorm(y, N, dim, t[pre + "norm2.weight"].data, t[pre + "norm2.bias"].data, eps),
       N, t[pre + "mlp.fc1.weight"].data, t[pre + "mlp.fc1.bias"].data, dim, mlp);
     for (let i = 0; i < h.length; i++) h[i] = gelu(h[i]);
