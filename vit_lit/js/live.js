@@ -22,7 +22,7 @@
       tokens: "CLS token and positional embeddings (50 × 64)",
       tokensNote: "The CLS token on top, a positional embedding added to every row: the transformer's input.",
       attention: "attention of every block and head",
-      attentionNote: "The weight that the query {q} gives to each patch, from 0 to that map's largest. " +
+      attentionNote: "The weight that the query of {q} gives to each patch, from 0 to that map's largest. " +
         "Click a patch here or in the input to pick another query.",
       block: "block {b}", head: "head {h}", clsToken: "the CLS token", patch: "patch {n}",
       rollout: "attention rollout",
@@ -49,7 +49,7 @@
       tokens: "분류 토큰과 위치 임베딩 (50 × 64)",
       tokensNote: "맨 위 행이 분류 토큰(CLS 토큰)이고, 모든 행에 위치 임베딩을 더했습니다. 트랜스포머의 입력입니다.",
       attention: "모든 블록과 헤드의 어텐션",
-      attentionNote: "쿼리({q})가 각 패치에 주는 어텐션 가중치입니다. 0부터 그 맵의 최댓값까지 색으로 나타냅니다. " +
+      attentionNote: "{q}의 쿼리가 각 패치에 주는 어텐션 가중치입니다. 0부터 그 맵의 최댓값까지 색으로 나타냅니다. " +
         "여기나 입력에서 패치를 클릭하면 쿼리가 바뀝니다.",
       block: "{b}번 블록", head: "{h}번 헤드", clsToken: "분류 토큰", patch: "{n}번 패치",
       rollout: "어텐션 롤아웃",
