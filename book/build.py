@@ -30,10 +30,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "book")]
 from colab import colab_url  # noqa: E402
 from notebooks import edition_cells, folded_solutions, settings  # noqa: E402
-from vitlit_book import LIVE_DATA, LIVE_SCRIPTS  # noqa: E402  (book/, this script's folder)
+from vitlit_book import LIVE_DATA, LIVE_SCRIPTS  # noqa: E402
 
 BUILD = ROOT / "_build"
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
