@@ -143,7 +143,7 @@ font-variant-numeric:tabular-nums;font-size:.8rem}
     const timings = [];
 
     // -- the pad and its controls
-    const top = el("div", "vl-grid");
+    const grid = el("div", "vl-grid");
     const padPanel = el("section", "vl-panel");
     const pad = el("canvas", "vl-pad");
     pad.width = pad.height = PAD;
@@ -158,10 +158,9 @@ font-variant-numeric:tabular-nums;font-size:.8rem}
     const pred = el("span", "vl-pred");
     controls.append(clear, select);
     padPanel.append(el("p", "vl-note", T.draw), pad, controls, pred);
-    top.append(padPanel);
+    grid.append(padPanel);
 
     // -- one panel per step, linked to its chapter
-    const grid = top;
     const pIn = panel(grid, T, [1], T.input, T.inputNote);
     const input = el("canvas", "vl-input");
     input.width = input.height = SIDE * SCALE;
@@ -190,8 +189,9 @@ font-variant-numeric:tabular-nums;font-size:.8rem}
         mapCanvases.push(c);
       }
     }
-    pAtt.append(el("div", "vl-row"), maps, attNote);
-    pAtt.children[1].append(cls);
+    const clsRow = el("div", "vl-row");
+    clsRow.append(cls);
+    pAtt.append(clsRow, maps, attNote);
     const pRoll = panel(grid, T, [14], T.rollout, T.rolloutNote);
     const roll = el("canvas", "vl-rollout");
     roll.width = roll.height = SIDE * SCALE;
@@ -216,7 +216,7 @@ font-variant-numeric:tabular-nums;font-size:.8rem}
 
     const nojs = root.querySelector(".vl-nojs");
     if (nojs) nojs.remove();
-    root.append(top);
+    root.append(grid);
 
     // -- drawing
     function blankPad() {
