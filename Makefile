@@ -8,12 +8,12 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-code test-lib test-notebooks test-book test-colab pins check-browser
+        test-code test-lib test-notebooks test-book test-colab pins check-browser test-js
 
 book: venv
 	$(BIN)/python book/build.py
 
-test: check-browser venv check-export check-notebooks lint-workflows test-code book test-book
+test: check-browser venv check-export check-notebooks lint-workflows test-code test-js book test-book
 	@echo "make test: all gates passed"
 
 venv:
@@ -60,6 +60,12 @@ test-lib: venv
 
 test-notebooks: venv
 	env -u MPLBACKEND $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
+
+# The book's JavaScript (vit_lit/js/) under Node's test runner, against a reference PyTorch writes
+# (tests/js/reference.py): the live figure's forward pass and its MNIST-like preprocessing.
+test-js: venv
+	OMP_NUM_THREADS=1 $(BIN)/python tests/js/reference.py _build/js-reference
+	VIT_LIT_JS_REFERENCE=_build/js-reference node --test tests/js/
 
 # Checks on the built pages, including the browser test (headless Chromium: tests/book/test_browser.py).
 test-book: venv

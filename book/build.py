@@ -12,6 +12,9 @@ VIT_LIT_EXECUTE=all executes it too.
 The book serves its own MathJax 3 (npm package `mathjax`, pinned in tools/package-lock.json and
 installed into tools/node_modules by tools/npm_ci.sh), CSS and script (book/vitlit.css, vitlit.js):
 all are copied into each edition's static folder, so no page loads anything from another host.
+So is the live figure (a `<div class="vit-live">` in a page, see book/vitlit_book.py): its
+JavaScript (vit_lit/js/vit.js, live.js) and vit-live-data.js, which `live_data_js` writes from the
+shipped weights (the .safetensors bytes as they are) at every build.
 
     python book/build.py            # both editions
     python book/build.py ko         # one edition (the chooser page is written either way)
@@ -27,9 +30,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "book")]
 from colab import colab_url  # noqa: E402
 from notebooks import edition_cells, folded_solutions, settings  # noqa: E402
+from vitlit_book import LIVE_DATA, LIVE_SCRIPTS  # noqa: E402
 
 BUILD = ROOT / "_build"
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
@@ -39,6 +43,7 @@ MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
 CODE_FONT = ROOT / "tools" / "node_modules" / "@fontsource" / "nanum-gothic-coding"
 CODE_FONT_CSS = "nanum-gothic-coding.css"
 STATIC = "_vitlit_static"  # the edition's static folder (not `_static`: Jupyter Book would load every .js in it)
+LIVE_MODEL = "vit_mnist_patch4_28"  # the model the live figure runs
 EDITIONS = {
     "ko": {"title": "vit-lit: 한 단계씩 만드는 비전 트랜스포머", "name": "한국어"},
     "en": {"title": "vit-lit: a Vision Transformer, step by step", "name": "English"},
@@ -104,6 +109,35 @@ def write_static(static: Path) -> None:
     shutil.copytree(MATHJAX, static / "mathjax", ignore=skip)
     for name in ("vitlit.css", "vitlit.js"):
         shutil.copy(ROOT / "book" / name, static / name)
+    for name in LIVE_SCRIPTS:
+        if name != LIVE_DATA:
+            shutil.copy(ROOT / "vit_lit" / "js" / name, static / name)
+    (static / LIVE_DATA).write_text(live_data_js(), encoding="ascii")
+
+
+def live_data_js() -> str:
+    """vit-live-data.js: `window.VitLitData` for the live figure, made from the library's files:
+    the shipped vit_mnist_patch4_28 (its .safetensors bytes, base64: vit.js reads the format), two
+    test digits of each class (uint8 28x28, load_mnist_split) with their labels, and the book's
+    colour maps for attention and signed values (256 RGB uint8 each, vit_lit.viz.CMAPS)."""
+    import base64
+
+    import numpy as np
+    from matplotlib import colormaps
+
+    from vit_lit.data import load_mnist_split
+    from vit_lit.model import weights_path
+    from vit_lit.viz import CMAPS
+
+    b64 = lambda data: base64.b64encode(bytes(data)).decode("ascii")  # noqa: E731
+    test = load_mnist_split()
+    picks = [i for c in range(10) for i in np.flatnonzero(test.y_test.numpy() == c)[:2]]
+    digits = np.rint(test.x_test[picks].numpy() * 255).astype(np.uint8)
+    lut = {k: b64(np.rint(colormaps[CMAPS[k]](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8))
+           for k in ("attention", "signed")}
+    data = {"weights": b64(weights_path(LIVE_MODEL).read_bytes()), "digits": b64(digits),
+            "labels": test.y_test[picks].tolist(), "lut": lut}
+    return f"// Written by book/build.py (live_data_js); do not edit.\nwindow.VitLitData = {json.dumps(data)};\n"
 
 
 def write_code_font(static: Path) -> None:

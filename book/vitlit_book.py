@@ -12,6 +12,10 @@
 - Colab in the reader's language: the Colab button opens the edition's own notebook
   (`vitlit_colab_url`, the Colab address of colab/<lang>/{name}.ipynb, which tools/colab.py writes),
   not the bilingual source in nbs/.
+- The live figure (vit_lit/js/live.js): a page with a `<div class="vit-live">` (chapter 14, the
+  playground) gets its scripts, from the edition's own static files, at the end of its body:
+  the forward pass (vit.js), the weights and test digits (vit-live-data.js, written by
+  book/build.py) and the figure (live.js). Other pages load none of them.
 - No script from another host: sphinx-thebe (which Jupyter Book always loads, and which nothing
   here uses) is switched off, so no page carries its unpkg.com loader.
 """
@@ -21,6 +25,8 @@ from sphinx.search import languages
 from sphinx.search.en import SearchEnglish
 
 NAMES = {"ko": "한국어", "en": "English"}
+LIVE_DATA = "vit-live-data.js"
+LIVE_SCRIPTS = ("vit.js", LIVE_DATA, "live.js")  # in this order; all in _static
 KOREAN_CSS = "body { word-break: keep-all; overflow-wrap: anywhere; }"
 HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 
@@ -68,6 +74,13 @@ def colab_to_edition_notebook(app, pagename, templatename, context, doctree) -> 
                 button["url"] = app.config.vitlit_colab_url.format(name=pagename.rsplit("/", 1)[-1])
 
 
+def add_live_scripts(app, pagename, templatename, context, doctree) -> None:
+    "The live figure's scripts, on the pages that hold one."
+    if 'class="vit-live"' in context.get("body", ""):
+        context["body"] += "".join(f'\n<script src="{context["pathto"]("_static/" + name, 1)}"></script>'
+                                   for name in LIVE_SCRIPTS)
+
+
 def drop_thebe(app, config) -> None:
     "Undo sphinx-thebe's page assets (its loader script, config script and CSS)."
     for event in ("env-before-read-docs", "doctree-resolved"):
@@ -82,5 +95,6 @@ def setup(app):
     app.add_config_value("vitlit_colab_url", "", "html")
     app.connect("config-inited", drop_thebe)
     app.connect("html-page-context", add_language_switch)
+    app.connect("html-page-context", add_live_scripts)
     app.connect("html-page-context", colab_to_edition_notebook, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

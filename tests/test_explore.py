@@ -241,3 +241,14 @@ def test_several_explorers_on_one_page(tmp_path, example):
     assert [f["thumbs"] for f in figs] == [3, 2, 3]
     assert all(not f["nojs"] and f["steps"][0]["query"] == 0 and f["steps"][-1]["image"] == f["thumbs"] - 1
                for f in figs)
+
+
+def test_no_javascript_lives_in_python_strings():
+    "The book's and the library's JavaScript are .js files (vit_lit/js/), read or served as they are."
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    found = [str(p.relative_to(root)) for folder in ("vit_lit", "book") for p in sorted((root / folder).glob("*.py"))
+             if any(s in p.read_text(encoding="utf-8") for s in ("document.", "addEventListener", "=> {"))]
+    assert found == []
+    assert (root / "vit_lit" / "js" / "explorer.js").is_file()

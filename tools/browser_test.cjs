@@ -20,6 +20,12 @@
 //   a click on a patch near its centre: its data-query names that patch, its canvas shows another
 //   picture, and no script error comes (report.json: "explorers": [{"id", "query", "passed",
 //   "problems"}, ...] per page);
+// - every live figure (.vit-live, vit_lit/js/live.js), at 1280 px and at 390 px, answers as a reader
+//   uses it: strokes drawn with the mouse and then with a finger (CDP touch events) each change the
+//   prediction's state and every panel; test digits put on the pad give PyTorch's logits within
+//   1e-4 ($VIT_LIVE_REFERENCE: {"digits": [[784 uint8]], "logits": [[10]]}, written by
+//   tests/book/test_browser.py); a click on a patch makes it the query and redraws the attention
+//   (report.json: "live": [{"width", "passed", "maxDiff", "digits", "problems"}, ...] per page);
 // - and the first folded solution of an exercise is hidden until a click on its title opens it;
 // - in the Korean edition, code and printed outputs set one Hangul syllable exactly as wide as two
 //   Latin letters (book/build.py's code font), so padded tables line up.
@@ -162,6 +168,92 @@ async function checkExplorers(page, problems) {
   return results;
 }
 
+const LIVE_REFERENCE = process.env.VIT_LIVE_REFERENCE
+  ? JSON.parse(fs.readFileSync(process.env.VIT_LIVE_REFERENCE, "utf8")) : null;
+
+// Every live figure of the page (vit_lit/js/live.js), used as a reader would at the current width.
+async function checkLive(page, problems, width) {
+  const results = [];
+  const figures = page.locator(".vit-live");
+  const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  for (let i = 0; i < (await figures.count()); i++) {
+    const root = figures.nth(i);
+    const result = { width, passed: false, maxDiff: null, digits: 0, problems: [] };
+    results.push(result);
+    const errors = problems.length;
+    const pad = root.locator("canvas.vl-pad");
+    if (!(await pad.count())) {
+      result.problems.push("no canvas.vl-pad: the live figure's script did not run");
+      continue;
+    }
+    // every panel's picture and text, the pad aside
+    const panels = () => root.evaluate((el) => [...el.querySelectorAll("canvas:not(.vl-pad), .vl-bars")]
+      .map((c) => (c.tagName === "CANVAS" ? c.toDataURL() : c.textContent)));
+    const state = () => root.evaluate((el) => ({ ...el.dataset }));
+    const drawWith = async (how, points) => {
+      await root.locator("button.vl-clear").click({ timeout: 10000 });
+      await frames();
+      const before = await panels(), updates = Number((await state()).updates);
+      await pad.evaluate((c) => c.scrollIntoView({ block: "center" }));
+      const box = await pad.boundingBox();
+      const xy = points.map(([x, y]) => [box.x + x * box.width, box.y + y * box.height]);
+      if (how === "mouse") {
+        await page.mouse.move(...xy[0]);
+        await page.mouse.down();
+        for (const p of xy.slice(1)) await page.mouse.move(...p, { steps: 3 });
+        await page.mouse.up();
+      } else {
+        const cdp = await page.context().newCDPSession(page);
+        const touch = (type, p) => cdp.send("Input.dispatchTouchEvent",
+          { type, touchPoints: p ? [{ x: p[0], y: p[1] }] : [] });
+        await touch("touchStart", xy[0]);
+        for (const p of xy.slice(1)) await touch("touchMove", p);
+        await touch("touchEnd");
+        await cdp.detach();
+      }
+      await frames();
+      const after = await panels(), now = await state();
+      if (!(Number(now.updates) > updates)) result.problems.push(`${how} strokes did not run the model at ${width}px`);
+      if (now.prediction === "") result.problems.push(`${how} strokes left no prediction at ${width}px`);
+      const same = after.map((v, k) => v === before[k]).filter(Boolean).length;
+      if (same) result.problems.push(`${same} of ${after.length} panels did not change on ${how} strokes at ${width}px`);
+    };
+    await drawWith("mouse", [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]]);  // a 1
+    await drawWith("touch", [[0.25, 0.2], [0.75, 0.2], [0.55, 0.5], [0.45, 0.85]]);  // a 7
+    if (LIVE_REFERENCE) {
+      const got = await root.evaluate((el, digits) => digits.map((d) => {
+        el.vitLive.showDigit(d.map((v) => v / 255));
+        return JSON.parse(el.dataset.logits);
+      }), LIVE_REFERENCE.digits);
+      let worst = 0;
+      got.forEach((logits, k) => {
+        const ref = LIVE_REFERENCE.logits[k];
+        logits.forEach((v, c) => { worst = Math.max(worst, Math.abs(v - ref[c])); });
+        if (logits.indexOf(Math.max(...logits)) !== ref.indexOf(Math.max(...ref)))
+          result.problems.push(`test digit ${k}: the page predicts another class than PyTorch`);
+      });
+      result.maxDiff = worst;
+      result.digits = got.length;
+      if (!(worst < 1e-4)) result.problems.push(`logits differ from PyTorch's by ${worst} (> 1e-4) at ${width}px`);
+    }
+    // click a patch of the input: it becomes the query, and the attention maps redraw
+    const input = root.locator("canvas.vl-input");
+    await input.evaluate((c) => c.scrollIntoView({ block: "center" }));
+    const maps = () => root.evaluate((el) => [...el.querySelectorAll("canvas.vl-map")].map((c) => c.toDataURL()));
+    const beforeMaps = await maps(), ibox = await input.boundingBox();
+    const gx = (await state()).query === String(1 + 3 * 7 + 2) ? 4 : 2;  // a patch not already the query
+    await input.click({ position: { x: ((gx + 0.5) / 7) * ibox.width, y: (3.5 / 7) * ibox.height }, timeout: 10000 });
+    await frames();
+    const query = (await state()).query;
+    if (query !== String(1 + 3 * 7 + gx)) result.problems.push(`a click on patch ${3 * 7 + gx} chose token ${query}, not ${1 + 3 * 7 + gx}`);
+    const afterMaps = await maps();
+    if (afterMaps.some((m, k) => m === beforeMaps[k])) result.problems.push("an attention map did not change on a click on a patch");
+    result.problems.push(...problems.slice(errors).filter((p) => /^(script|console) error/.test(p)));
+    result.passed = result.problems.length === 0;
+  }
+  return results;
+}
+
 // Opens the first folded solution of the page (notebooks.folded_solutions), as a reader would: its
 // prose (a dropdown admonition) and its code (a <details> cell) must be hidden on load and shown
 // after a click on their title. Report: "solutions": {"folded": n, "opened": bool, "problems": []}.
@@ -216,6 +308,7 @@ async function checkPage(context, base, rel, other) {
   page.on("requestfailed", (r) => { if (r.url().startsWith(base)) problems.push(`request failed: ${r.url().replace(base, "")} (${r.failure().errorText})`); });
   let result = { problems: [], equations: 0, images: 0 };
   let explorers = [];
+  let live = [];
   let solutions = { folded: 0, opened: false, problems: [] };
   try {
     await page.goto(base + rel, { waitUntil: "load", timeout: 60000 });
@@ -223,9 +316,12 @@ async function checkPage(context, base, rel, other) {
       new Promise((_, no) => setTimeout(() => no(new Error("the page's checks took over 30 s")), 30000).unref())]);
     if (other && result.langHref !== base + other) problems.push(`language link leads to ${result.langHref && result.langHref.replace(base, "")}, not ${other}`);
     if (rel.startsWith("ko/")) problems.push(...(await page.evaluate(checkCodeColumns)));
+    live = await checkLive(page, problems, 1280);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     problems.push(...(await page.evaluate(checkWidth, SCROLL_OK)));
+    live.push(...(await checkLive(page, problems, 390)));
+    for (const x of live) problems.push(...x.problems.map((p) => `live figure: ${p}`));
     explorers = await checkExplorers(page, problems);
     for (const x of explorers) problems.push(...x.problems.map((p) => `explorer ${x.id}: ${p}`));
     solutions = await checkSolutions(page);
@@ -235,10 +331,10 @@ async function checkPage(context, base, rel, other) {
   }
   problems.push(...result.problems, ...foreign.map((u) => `loads from another host: ${u}`));
   await page.close();
-  return { problems, equations: result.equations, images: result.images, explorers, solutions };
+  return { problems, equations: result.equations, images: result.images, explorers, live, solutions };
 }
 
-(async () => {
+async function main() {
   const root = path.resolve(process.argv[2] || "_build/html");
   const pages = JSON.parse(fs.readFileSync(0, "utf8"));
   const server = await serve(root);
@@ -255,4 +351,8 @@ async function checkPage(context, base, rel, other) {
   server.close();
   const ordered = Object.fromEntries(pages.map((p) => [p.path, report[p.path]]));
   process.stdout.write(JSON.stringify(ordered, null, 1) + "\n");
-})().catch((e) => { console.error(e); process.exit(1); });
+}
+
+// bench/live.cjs serves the book and starts Chromium the same way.
+module.exports = { serve, chromiumPath, chromium, FLAGS };
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });

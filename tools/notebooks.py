@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / "nbs"
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 MAX_LINE = 80  # the book's code column shows about 76 characters (STYLE.md)
+NOT_CHAPTERS = ("index", "playground")  # pages of the book that are no chapter: no exercises, no figure of their own
 HIDDEN = {"remove-cell", "remove-input"}  # tags of code cells whose code the book does not show
 
 
@@ -324,7 +325,7 @@ def main(argv: list[str]) -> int:
         problems += pairing_problems(path, nb)
         problems += term_problems(path, nb)
         problems += long_lines(path, nb)  # library notebooks too: read on GitHub and in Jupyter
-        if path.stem in pages and path.stem != "index":
+        if path.stem in pages and path.stem not in NOT_CHAPTERS:
             problems += exercise_problems(path, nb)  # every chapter has exercises
     for p in problems:
         print(p, file=sys.stderr)

@@ -4,10 +4,13 @@ One headless Chromium (tools/browser_test.cjs, playwright-core from tools/node_m
 page of _toc.yml in both editions, served over HTTP, and reports per page, after the page's scripts
 have run: script errors and failed or foreign requests, equations not typeset (or raw TeX left),
 images not loaded, a language link that does not lead to the same page in the other edition,
-at 390 px width, anything but a code block that scrolls sideways, and every attention explorer
-(vit_lit.explore) that does not answer a click on a patch.
+at 390 px width, anything but a code block that scrolls sideways, every attention explorer
+(vit_lit.explore) that does not answer a click on a patch, and every live figure (vit_lit/js/live.js)
+that does not answer mouse and touch strokes and a click on a patch, or whose logits on test digits
+put on its pad differ from PyTorch's by 1e-4 or more, at 1280 px and at 390 px.
 """
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,26 +26,43 @@ from notebooks import book_pages  # noqa: E402
 PAGES = book_pages()
 # Chapters that must hold at least one attention explorer; a chapter counts once it is in _toc.yml.
 EXPLORER_CHAPTERS = [name for name in ("14_inside",) if name in PAGES]
+# Pages that must hold the live figure (vit_lit/js/live.js).
+LIVE_PAGES = [name for name in ("14_inside", "playground") if name in PAGES]
 
 
-def run_browser(root: Path, pages: list[dict]) -> dict:
+def live_reference(path: Path) -> Path:
+    "20 test digits (every 50th of load_mnist_split's) and PyTorch's logits on them, for the live figure."
+    import numpy as np
+    import torch
+    from vit_lit import create_vit, load_mnist_split
+
+    digits = np.rint(load_mnist_split().x_test[::50].numpy() * 255).astype(np.uint8)
+    model = create_vit("vit_mnist_patch4_28", pretrained=True).eval()
+    with torch.no_grad():
+        logits = model(torch.from_numpy(digits).float() / 255)
+    path.write_text(json.dumps({"digits": digits.reshape(len(digits), -1).tolist(), "logits": logits.tolist()}))
+    return path
+
+
+def run_browser(root: Path, pages: list[dict], reference: Path | None = None) -> dict:
     ready = subprocess.run(["bash", str(ROOT / "tools" / "check_browser.sh")], capture_output=True, text=True)
     if ready.returncode:
         pytest.fail(ready.stderr)
     subprocess.run(["bash", str(ROOT / "tools" / "npm_ci.sh")], check=True)
+    env = {**os.environ, **({"VIT_LIVE_REFERENCE": str(reference)} if reference else {})}
     run = subprocess.run(["node", str(ROOT / "tools" / "browser_test.cjs"), str(root)], input=json.dumps(pages),
-                         capture_output=True, text=True, timeout=900)
+                         capture_output=True, text=True, timeout=900, env=env)
     assert run.returncode == 0, f"the browser test did not run:\n{run.stderr}"
     return json.loads(run.stdout)
 
 
 @pytest.fixture(scope="module")
-def report():
+def report(tmp_path_factory):
     for lang in LANGS:
         assert (HTML / lang / "nbs" / "index.html").is_file(), "the book is not built: run `make book` first"
     pages = [{"path": f"{lang}/nbs/{name}.html", "other": f"{other}/nbs/{name}.html"}
              for lang, other in (("ko", "en"), ("en", "ko")) for name in PAGES]
-    return run_browser(HTML, pages)
+    return run_browser(HTML, pages, live_reference(tmp_path_factory.mktemp("live") / "reference.json"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -65,6 +85,16 @@ def test_attention_explorers_answer_a_click(report):
             assert report[f"{lang}/nbs/{name}.html"]["explorers"], f"{lang}/nbs/{name}.html has no attention explorer"
     failed = {page: [x for x in r["explorers"] if not x["passed"]] for page, r in report.items()}
     assert not any(failed.values()), {page: xs for page, xs in failed.items() if xs}
+
+
+def test_live_figures_answer_pointer_touch_and_clicks(report):
+    "In both editions, chapter 14 and the playground hold a live figure that passed at 1280 and 390 px."
+    for lang in LANGS:
+        for name in LIVE_PAGES:
+            live = report[f"{lang}/nbs/{name}.html"]["live"]
+            assert [x["width"] for x in live] == [1280, 390], f"{lang}/nbs/{name}.html: {live}"
+            for x in live:
+                assert x["passed"] and x["digits"] == 20 and x["maxDiff"] < 1e-4, (lang, name, x)
 
 
 def chapters_with_exercises() -> list[str]:
@@ -97,6 +127,7 @@ BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <div style="overflow-x: auto"><div style="width: 900px">a wide table</div></div>
 <div class="highlight"><pre>{code}</pre></div>
 <div class="vit-explorer" id="vit-explorer-without-script"><p>a figure whose script never ran</p></div>
+<div class="vit-live"><p>a live figure whose script never ran</p></div>
 <div class="admonition dropdown"><p class="admonition-title">Solution 1</p><p>shown at once</p></div>
 <details class="hide" open><summary>Show code</summary><div class="cell_input">x = 1</div></details>
 <script>undefined_function();</script>
@@ -127,6 +158,7 @@ def test_the_browser_test_catches_each_kind_of_problem(tmp_path):
                   "script error", "HTTP 404", "language link leads to ko/nbs/other.html, not ko/nbs/bad.html",
                   "scrolls sideways at 390px", "loads from another host: https://cdn.example.org/mathjax.js",
                   "explorer vit-explorer-without-script: no canvas.vx-main",
+                  "live figure: no canvas.vl-pad",
                   "a solution's prose is visible before any click", "a solution's code is visible before any click"):
         assert words in problems, f"{words!r} not reported; got:\n{problems}"
     assert found["en/nbs/good.html"]["problems"] == []

@@ -16,6 +16,7 @@ FOREIGN = re.compile(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(?:http
 sys.path.insert(0, str(ROOT / "book"))
 sys.path.insert(0, str(ROOT / "tools"))
 import colab  # noqa: E402
+import notebooks  # noqa: E402
 import vitlit_book  # noqa: E402
 
 
@@ -97,7 +98,7 @@ def test_korean_splitter_strips_particles_and_keeps_latin():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name", [c["file"] for c in TOC["chapters"]])
+@pytest.mark.parametrize("name", [c["file"] for c in TOC["chapters"] if c["file"] not in notebooks.NOT_CHAPTERS])
 def test_chapter_figures_are_on_the_page(lang, name):
     images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page(lang, name))
     assert images, f"no figure on {lang}/{name}: did the kernel run with a non-inline matplotlib backend?"
@@ -121,3 +122,29 @@ def test_page_loads_nothing_from_another_host(lang, name):
         assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-mml-chtml\.js', html)
     assert "thebe" not in html  # sphinx-thebe is switched off: no loader, no config script
     assert (HTML / lang / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+
+
+# The live figure's added weight per edition (its three scripts, the weights included), at most.
+LIVE_BUDGET = 1_500_000
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_live_figure_serves_the_shipped_weights_and_fits_its_budget(lang):
+    """The weights in vit-live-data.js are the shipped .safetensors bytes, exactly (book/build.py makes
+    them from it at every build); only the pages with the figure load its scripts, which weigh at
+    most LIVE_BUDGET bytes in all."""
+    import base64
+
+    from vit_lit.model import weights_path
+
+    static = HTML / lang / "_static"
+    data = (static / vitlit_book.LIVE_DATA).read_text(encoding="ascii")
+    payload = json.loads(data[data.index("{"): data.rindex("}") + 1])
+    assert base64.b64decode(payload["weights"]) == weights_path("vit_mnist_patch4_28").read_bytes()
+    assert len(payload["labels"]) * 784 == len(base64.b64decode(payload["digits"]))
+    size = sum((static / name).stat().st_size for name in vitlit_book.LIVE_SCRIPTS)
+    assert size <= LIVE_BUDGET, f"the live figure weighs {size:,} bytes in {lang}, over {LIVE_BUDGET:,}"
+    for name in PAGES:
+        scripts = [s for s in vitlit_book.LIVE_SCRIPTS if f'_static/{s}"' in page(lang, name)]
+        holds = 'class="vit-live"' in page(lang, name)
+        assert scripts == (list(vitlit_book.LIVE_SCRIPTS) if holds else []), (lang, name, scripts)
