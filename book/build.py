@@ -12,10 +12,10 @@ VIT_LIT_EXECUTE=all executes it too.
 An executed edition's notebooks are executed here, not by Jupyter Book, and kept in
 _build/executed/<lang>/ with a key: a hash of everything the run depends on (the notebook's code
 cells as the edition has them, the language, every file of vit_lit/ with its shipped weights,
-the pinned packages, the Python). A notebook whose key is unchanged is not executed again, so
-`make book` right after `make test` (which executes the Korean edition beside pytest and nbval,
-one notebook per make job) only renders, and so does the reverse; editing a notebook's prose
-never re-executes it, editing its code or the library does. Jupyter Book then renders the stored
+the pinned packages, the Python, PYTHONHASHSEED). A notebook whose key is unchanged is not
+executed again, so `make book` right after `make test` (which executes the Korean edition beside
+pytest and nbval, one notebook per make job) only renders, and so does the reverse; editing a
+notebook's prose never re-executes it, editing its code or the library does. Jupyter Book then renders the stored
 outputs (execute_notebooks: off), as for the English edition. Kernels run one torch thread each
 (OMP_NUM_THREADS=1, as nbval's), so an output does not depend on the machine's core count.
 
@@ -155,9 +155,11 @@ def library_digest() -> str:
 
 
 def execution_key(nb: dict, lang: str, library: str) -> str:
-    "What an edition notebook's outputs depend on: its code cells (prose is left out), the language, the library."
+    """What an edition notebook's outputs depend on: its code cells (prose is left out), the language,
+    the library, and PYTHONHASHSEED (the Makefile sets 0: the order of a printed set)."""
     code = [[cell["source"], cell.get("metadata", {})] for cell in nb["cells"] if cell["cell_type"] == "code"]
-    what = {"lang": lang, "library": library, "kernel": nb["metadata"].get("kernelspec"), "code": code}
+    what = {"lang": lang, "library": library, "kernel": nb["metadata"].get("kernelspec"), "code": code,
+            "hash_seed": os.environ.get("PYTHONHASHSEED")}
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
