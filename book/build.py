@@ -9,6 +9,16 @@ are the English edition's (made with VIT_LIT_LANG=en, and proven equal to a fres
 `make test`), so the English edition shows them without running the notebooks a third time;
 VIT_LIT_EXECUTE=all executes it too.
 
+An executed edition's notebooks are executed here, not by Jupyter Book, and kept in
+_build/executed/<lang>/ with a key: a hash of everything the run depends on (the notebook's code
+cells as the edition has them, the language, every file of vit_lit/ with its shipped weights,
+the pinned packages, the Python, PYTHONHASHSEED). A notebook whose key is unchanged is not
+executed again, so `make book` right after `make test` (which executes the Korean edition beside
+pytest and nbval, one notebook per make job) only renders, and so does the reverse; editing a
+notebook's prose never re-executes it, editing its code or the library does. Jupyter Book then renders the stored
+outputs (execute_notebooks: off), as for the English edition. Kernels run one torch thread each
+(OMP_NUM_THREADS=1, as nbval's), so an output does not depend on the machine's core count.
+
 The book serves its own MathJax 3 (npm package `mathjax`, pinned in tools/package-lock.json and
 installed into tools/node_modules by tools/npm_ci.sh), CSS and script (book/vitlit.css, vitlit.js):
 all are copied into each edition's static folder, so no page loads anything from another host.
@@ -16,15 +26,18 @@ So is the live figure (a `<div class="vit-live">` in a page, see book/vitlit_boo
 JavaScript (vit_lit/js/vit.js, live.js) and vit-live-data.js, which `live_data_js` writes from the
 shipped weights (the .safetensors bytes as they are) at every build.
 
-    python book/build.py            # both editions
-    python book/build.py ko         # one edition (the chooser page is written either way)
+    python book/build.py                    # both editions
+    python book/build.py ko                 # one edition (the chooser page is written either way)
+    python book/build.py execute ko [NAME]  # execute the ko edition's notebooks (or one) into _build/executed/ko
 """
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -32,10 +45,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "book")]
 from colab import colab_url  # noqa: E402
-from notebooks import edition_cells, folded_solutions, settings  # noqa: E402
+from notebooks import book_pages, edition_cells, folded_solutions, settings  # noqa: E402
 from vitlit_book import LIVE_DATA, LIVE_SCRIPTS  # noqa: E402
 
 BUILD = ROOT / "_build"
+EXECUTED = BUILD / "executed"  # _build/executed/<lang>/<name>.ipynb: an executed edition's notebooks, run
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
 # Nanum Gothic Coding (SIL OFL, npm package @fontsource/nanum-gothic-coding): a monospaced font whose
 # Hangul is exactly two columns wide, for the Korean edition's code and printed outputs, so that
@@ -70,8 +84,9 @@ def write_sources(lang: str) -> Path:
     (src / "nbs").mkdir(parents=True)
     stored = shows_stored_outputs(lang)
     for path in sorted((ROOT / "nbs").glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        nb["cells"] = folded_solutions(edition_cells(nb, lang, stored), lang)
+        nb = edition_notebook(path.stem, lang)
+        if not stored and path.stem in book_pages():
+            nb = executed(path.stem, lang)  # run now, or reused from _build/executed/<lang>/
         (src / "nbs" / path.name).write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     toc["root"] = f"nbs/{toc['root']}"
@@ -84,8 +99,7 @@ def write_sources(lang: str) -> Path:
     config["repository"].update(url=cfg["git_url"], branch=cfg["branch"], path_to_book="")
     config["sphinx"]["config"]["language"] = lang
     config["sphinx"]["config"].update(TOGGLES[lang])  # the folded solutions' buttons
-    if stored:
-        config["execute"]["execute_notebooks"] = "off"
+    config["execute"]["execute_notebooks"] = "off"  # stored outputs, or those of `executed`
     config["sphinx"]["config"]["vitlit_colab_url"] = colab_url(lang, "{name}")  # book/vitlit_book.py fills in {name}
     write_static(src / STATIC)
     if lang == "ko":
@@ -157,13 +171,79 @@ def write_code_font(static: Path) -> None:
     (static / CODE_FONT_CSS).write_text(css, encoding="utf-8")
 
 
+def edition_notebook(name: str, lang: str) -> dict:
+    "nbs/<name>.ipynb as the `lang` edition has it: with the stored outputs, or none when the edition is executed."
+    nb = json.loads((ROOT / "nbs" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    nb["cells"] = folded_solutions(edition_cells(nb, lang, shows_stored_outputs(lang)), lang)
+    return nb
+
+
+def library_digest() -> str:
+    """A hash of what every notebook's run depends on besides its own code: the files of vit_lit/
+    (its shipped weights included), the pinned packages and the Python."""
+    digest = hashlib.sha256(sys.version.encode())
+    paths = [*(ROOT / "vit_lit").rglob("*"), ROOT / "requirements" / "dev.txt", ROOT / "setup.py"]
+    for path in sorted(p for p in paths if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def execution_key(nb: dict, lang: str, library: str) -> str:
+    """What an edition notebook's outputs depend on: its code cells (prose is left out), the language,
+    the library, and PYTHONHASHSEED (the Makefile sets 0: the order of a printed set)."""
+    code = [[cell["source"], cell.get("metadata", {})] for cell in nb["cells"] if cell["cell_type"] == "code"]
+    what = {"lang": lang, "library": library, "kernel": nb["metadata"].get("kernelspec"), "code": code,
+            "hash_seed": os.environ.get("PYTHONHASHSEED")}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def executed(name: str, lang: str, library: str | None = None) -> dict:
+    """The `lang` edition's notebook `name` with the outputs of a run with VIT_LIT_LANG=`lang`: the
+    stored run in _build/executed/<lang>/ when its key matches, else a new run, stored there."""
+    nb = edition_notebook(name, lang)
+    key = execution_key(nb, lang, library or library_digest())
+    store = EXECUTED / lang / f"{name}.ipynb"
+    if store.is_file():
+        done = json.loads(store.read_text(encoding="utf-8"))
+        if done["metadata"].get("vitlit_execution_key") == key:
+            return done
+    print(f"book: executing {name} ({EDITIONS[lang]['name']})", flush=True)
+    import nbformat  # the Jupyter stack, only when a notebook runs
+    from jupyter_cache.executors.utils import single_nb_execution  # what Jupyter Book runs notebooks with
+    run = nbformat.from_dict(nb)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["execute"]
+    kernel_env = {"VIT_LIT_LANG": lang, "OMP_NUM_THREADS": "1"}
+    saved = {k: os.environ.get(k) for k in [*kernel_env, "MPLBACKEND"]}
+    os.environ.update(kernel_env)  # the kernel inherits this process's environment
+    os.environ.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or no figure is shown
+    try:
+        with tempfile.TemporaryDirectory() as cwd:  # files a notebook writes in its folder go nowhere
+            result = single_nb_execution(run, cwd=cwd, timeout=config["timeout"],
+                                         allow_errors=config["allow_errors"])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    if result.err is not None:
+        raise SystemExit(f"book: nbs/{name}.ipynb failed in the {EDITIONS[lang]['name']} edition "
+                         f"(VIT_LIT_LANG={lang}):\n{result.exc_string}")
+    run.metadata["vitlit_execution_key"] = key
+    store.parent.mkdir(parents=True, exist_ok=True)
+    tmp = store.with_suffix(".tmp")
+    tmp.write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(store)  # whole or not at all: an interrupted run leaves no half-written notebook
+    return json.loads(store.read_text(encoding="utf-8"))
+
+
 def build(lang: str) -> None:
     src = write_sources(lang)
     out = BUILD / "out" / lang
     env = {**os.environ, "VIT_LIT_LANG": lang}
     env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or no figure is shown
     jb = Path(sys.executable).parent / "jupyter-book"
-    how = "from the stored outputs" if shows_stored_outputs(lang) else "executing every notebook"
+    how = "from the stored outputs" if shows_stored_outputs(lang) else "from this edition's runs (_build/executed)"
     print(f"book: building the {EDITIONS[lang]['name']} edition ({how})", flush=True)
     subprocess.run([str(jb), "build", str(src), "--path-output", str(out), "--warningiserror", "--nitpick",
                     "--keep-going", "--quiet"], env=env, check=True)
@@ -207,13 +287,24 @@ def write_chooser() -> None:
 </body>
 </html>
 """
-    tmp = html / "index.html.tmp"
+    tmp = html / f"index.html.{os.getpid()}.tmp"  # `make book` builds the two editions at once
     tmp.write_text(page, encoding="utf-8")
     tmp.rename(html / "index.html")
     (html / ".nojekyll").touch()
 
 
 def main(argv: list[str]) -> int:
+    if argv[1:2] == ["execute"]:  # execute <lang> [name ...]
+        lang, names = (argv[2:3] or [""])[0], argv[3:] or book_pages()
+        if lang not in EDITIONS or shows_stored_outputs(lang) or set(names) - set(book_pages()):
+            print(f"usage: build.py execute <lang> [page ...]; the executed editions: "
+                  f"{', '.join(e for e in EDITIONS if not shows_stored_outputs(e))}; pages: _toc.yml",
+                  file=sys.stderr)
+            return 2
+        library = library_digest()
+        for name in names:
+            executed(name, lang, library)
+        return 0
     langs = argv[1:] or list(EDITIONS)
     unknown = [lang for lang in langs if lang not in EDITIONS]
     if unknown:

@@ -165,6 +165,32 @@ def test_english_edition_shows_the_stored_outputs_and_korean_executes(monkeypatc
     assert not build.shows_stored_outputs("en")
 
 
+def test_an_executed_page_is_reused_until_its_code_or_the_library_changes(monkeypatch, tmp_path):
+    spec = importlib.util.spec_from_file_location("vitlit_book_build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    nb = {**bilingual(), "cells": build.edition_cells(bilingual(), "ko")}
+    key = build.execution_key(nb, "ko", "library")
+    prose = json.loads(json.dumps(nb))
+    prose["cells"][0]["source"] += " (고침)"
+    assert build.execution_key(prose, "ko", "library") == key  # a prose edit runs nothing again
+    code_edit = json.loads(json.dumps(nb))
+    [c for c in code_edit["cells"] if c["cell_type"] == "code"][-1]["source"] = "x = 2"
+    assert build.execution_key(code_edit, "ko", "library") != key
+    assert build.execution_key(nb, "en", "library") != key
+    assert build.execution_key(nb, "ko", "other library") != key
+    monkeypatch.setenv("PYTHONHASHSEED", "1")
+    assert build.execution_key(nb, "ko", "library") != key
+    monkeypatch.undo()
+    # a stored run with the same key is returned as it is, without a kernel
+    monkeypatch.setattr(build, "EXECUTED", tmp_path)
+    monkeypatch.setattr(build, "edition_notebook", lambda name, lang: nb)
+    stored = {**nb, "metadata": {**nb["metadata"], "vitlit_execution_key": key}, "ran": True}
+    (tmp_path / "ko").mkdir()
+    (tmp_path / "ko" / "page.ipynb").write_text(json.dumps(stored), encoding="utf-8")
+    assert build.executed("page", "ko", "library")["ran"]
+
+
 def bilingual():
     return {"cells": [md("# 제목", "ko"), md("# Title", "en"), code(notebooks.colab_cell_source(), tags=["remove-cell"]),
                       code("#| export\nx = t(ko='하나', en='one')", [{"output_type": "stream", "name": "stdout",

