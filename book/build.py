@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from colab import colab_url  # noqa: E402
 from notebooks import edition_cells, folded_solutions, settings  # noqa: E402
+from reference import write_pages  # noqa: E402  (book/reference.py: the API reference)
 
 BUILD = ROOT / "_build"
 MATHJAX = ROOT / "tools" / "node_modules" / "mathjax" / "es5"
@@ -72,6 +73,7 @@ def write_sources(lang: str) -> Path:
     toc["root"] = f"nbs/{toc['root']}"
     for chapter in toc["chapters"]:
         chapter["file"] = f"nbs/{chapter['file']}"
+    toc["chapters"].append(write_pages(src, lang))  # the API reference, after the last chapter
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True), encoding="utf-8")
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     cfg = settings()
