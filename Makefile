@@ -8,7 +8,7 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-code test-lib test-notebooks test-book test-colab pins check-browser
+        test-code test-lib test-notebooks test-book test-colab test-release pins check-browser
 
 book: venv
 	$(BIN)/python book/build.py
@@ -56,7 +56,7 @@ test-code: venv
 	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-lib test-notebooks
 
 test-lib: venv
-	$(BIN)/python -m pytest -q tests --ignore=tests/book
+	$(BIN)/python -m pytest -q tests --ignore=tests/book --ignore=tests/release
 
 test-notebooks: venv
 	env -u MPLBACKEND $(BIN)/python -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg nbs
@@ -71,6 +71,11 @@ test-book: venv
 test-colab:
 	@bash tools/venv_colab.sh
 	.venv-colab/bin/python tools/run_colab.py
+
+# The release (tests/release): sdist and wheel built, twine check, the wheel installed into a fresh
+# venv (dependencies from .wheelhouse, downloaded the first time) and smoke-tested.
+test-release: venv
+	$(BIN)/python -m pytest -q --confcutdir=tests/release tests/release
 
 # Re-resolve requirements/dev.txt from requirements/dev.in in a scratch venv.
 pins:

@@ -274,8 +274,9 @@ def heading(text: str, mark: str = "=") -> str:
 
 
 def rst(text: str) -> str:
-    "Markdown-style `code` in the introductions as reStructuredText literals."
-    return re.sub(r"`([^`]+)`", r"``\1``", text)
+    """Markdown-style `code` in the introductions as reStructuredText literals (escaped spaces around
+    them, since Korean particles follow a literal without a space: `vit-lit` 명령, `fit`과)."""
+    return re.sub(r"`([^`]+)`", r"\\ ``\1``\\ ", text)
 
 
 def module_page(module: str, title: str, intro: str, lang: str, order: list[str]) -> str:
