@@ -306,7 +306,7 @@ def write_pages(src: Path, lang: str) -> dict:
         (api / f"{module}.rst").write_text(module_page(module, page_title, page_intro, lang, order),
                                            encoding="utf-8")
         sections.append({"file": f"api/{module}"})
-        items.append(f"- :doc:`{module}` (``vit_lit.{module}``)")
+        items.append(f"- :doc:`{module}`: {rst(page_intro)}")
     (api / "index.rst").write_text(f"{heading(title)}\n{rst(intro)}\n\n" + "\n".join(items) + "\n",
                                    encoding="utf-8")
     return {"file": "api/index", "sections": sections}
