@@ -89,8 +89,6 @@ def on_builder_inited(app) -> None:
 
 def setup(app):
     sys.path.insert(0, str(ROOT))
-    for module in [m for m in sys.modules if m == "vit_lit" or m.startswith("vit_lit.")]:
-        del sys.modules[module]  # an installed vit_lit imported earlier must not shadow the checkout
     app.connect("builder-inited", on_builder_inited)
     app.connect("autodoc-process-docstring", check_and_mark)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -67,3 +67,58 @@ def test_example_runs(name):
         exec(compile(textwrap.dedent(reference.EXAMPLES[name]), f"<example {name}>", "exec"), {})
     finally:
         vit_lit.set_lang("en")
+
+
+def sphinx_build(tmp_path, page: str) -> tuple[int, str]:
+    "Build one reStructuredText page with the reference's extensions as the book does (-W -n)."
+    import yaml
+    from sphinx.cmd.build import build_main
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]
+    settings = {k: v for k, v in config.items() if k.startswith(("autodoc_", "nitpick_"))}
+    (tmp_path / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book')!r})\n"
+        "extensions = ['sphinx.ext.autodoc', 'vitlit_api']\n"
+        + "".join(f"{k} = {v!r}\n" for k, v in settings.items()), encoding="utf-8")
+    (tmp_path / "index.rst").write_text(page, encoding="utf-8")
+    warnings = tmp_path / "warnings.txt"
+    code = build_main(["-q", "-W", "--keep-going", "-n", "-b", "html", "-w", str(warnings), str(tmp_path), str(tmp_path / "out")])
+    return code, warnings.read_text(encoding="utf-8") if warnings.exists() else ""
+
+
+PAGE = ("Patches\n=======\n\n.. autofunction:: vit_lit.patches.patchify\n\n.. autodata:: vit_lit.i18n.LANGUAGES\n\n"
+        ".. autofunction:: vit_lit.i18n.set_lang\n")
+
+
+def test_the_build_passes_a_documented_page(tmp_path):
+    assert sphinx_build(tmp_path, PAGE) == (0, "")
+
+
+def test_the_build_fails_on_a_public_function_without_a_docstring(tmp_path, monkeypatch):
+    import vit_lit.patches
+
+    monkeypatch.setattr(vit_lit.patches.patchify, "__doc__", None)
+    code, warnings = sphinx_build(tmp_path, PAGE)
+    assert code != 0 and "vit_lit.patches.patchify is public" in warnings
+
+
+def test_the_build_fails_on_a_constant_without_a_doc_comment(tmp_path, monkeypatch):
+    import vitlit_api
+
+    monkeypatch.setattr(vitlit_api, "constant_documented", lambda name: False)
+    code, warnings = sphinx_build(tmp_path, PAGE)
+    assert code != 0 and "vit_lit.i18n.LANGUAGES is public" in warnings
+
+
+def test_the_build_fails_on_a_broken_reference(tmp_path):
+    code, warnings = sphinx_build(tmp_path, PAGE + "\nSee :py:func:`vit_lit.patches.no_such_function`.\n")
+    assert code != 0 and "no_such_function" in warnings
+
+
+def test_backticked_names_become_links_or_literals():
+    import vitlit_api
+
+    targets = vitlit_api.targets(vitlit_api.public_names())
+    assert vitlit_api.link("create_vit", targets, "train") == ":py:obj:`create_vit <vit_lit.model.create_vit>`"
+    assert vitlit_api.link("vit_lit.fit", targets, "cli") == ":py:obj:`vit_lit.fit <vit_lit.train.fit>`"
+    assert vitlit_api.link("attn.qkv", targets, "model") == "``attn.qkv``"

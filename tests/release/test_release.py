@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from configparser import ConfigParser
 from pathlib import Path
@@ -39,9 +40,17 @@ def run(*args, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory):
+def scratch():
+    """A folder of this run's own (not pytest's tmp_path: pytest removes the oldest of those when
+    another pytest starts, which on a shared machine can happen during the long install)."""
+    with tempfile.TemporaryDirectory(prefix="vit-lit-release-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="module")
+def dist(scratch):
     "The sdist and the wheel, built as the release workflow builds them."
-    out = tmp_path_factory.mktemp("dist")
+    out = scratch / "dist"
     run(sys.executable, "-m", "build", "--outdir", out, ROOT)
     shutil.rmtree(ROOT / "build", ignore_errors=True)
     return {"wheel": next(out.glob("*.whl")), "sdist": next(out.glob("*.tar.gz"))}
@@ -96,9 +105,9 @@ def fill_wheelhouse(wheel: Path) -> Path:
     return house
 
 
-def test_wheel_works_in_a_fresh_venv(dist, tmp_path):
+def test_wheel_works_in_a_fresh_venv(dist, scratch):
     house = fill_wheelhouse(dist["wheel"])
-    venv = tmp_path / "venv"
+    venv = scratch / "venv"
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
     run(python, "-m", "pip", "install", "-q", "--no-index", "--find-links", house, dist["wheel"])
@@ -115,5 +124,5 @@ assert predicted.item() == test.y_test[0].item(), (predicted, test.y_test[0])
 print(vit_lit.__version__)
 """
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    assert run(python, "-c", smoke, cwd=tmp_path, env=env).strip() == VERSION
-    assert "usage: vit-lit" in run(venv / "bin" / "vit-lit", "--help", cwd=tmp_path, env=env)
+    assert run(python, "-c", smoke, cwd=scratch, env=env).strip() == VERSION
+    assert "usage: vit-lit" in run(venv / "bin" / "vit-lit", "--help", cwd=scratch, env=env)
