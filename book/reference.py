@@ -9,6 +9,7 @@ notebook is a chapter of the book) or, for the library notebooks (90-99), the fi
 uses it, plus a short example where one helps (EXAMPLES; tests/test_reference.py runs them all).
 book/vitlit_api.py makes the build fail on a public name without a docstring.
 """
+import functools
 import importlib
 import json
 import re
@@ -33,32 +34,34 @@ MODULES = [
      "이미지를 패치로 자르고, 패치를 다시 이미지로 되돌립니다.",
      "Cut images into patches, and put patches back into images."),
     ("embedding", "임베딩", "Embedding",
-     "패치 임베딩, CLS 토큰, 위치 임베딩: 트랜스포머에 들어가는 토큰 시퀀스를 만듭니다.",
+     "패치 임베딩과 CLS 토큰, 위치 임베딩으로 트랜스포머에 들어갈 토큰 시퀀스를 만듭니다.",
      "Patch embedding, the CLS token and position embeddings: the token sequence a transformer reads."),
     ("attention", "어텐션", "Attention",
-     "쿼리·키·값(Q, K, V) 나누기, 어텐션 스코어와 가중치, 값의 가중합, 멀티 헤드 어텐션 층입니다.",
+     "쿼리·키·값(Q, K, V) 나누기, 어텐션 스코어와 가중치, 값의 가중합, 멀티-헤드 어텐션 층입니다.",
      "Splitting queries, keys and values (Q, K, V), attention scores and weights, the weighted sum "
      "of the values, and the multi-head attention layer."),
     ("block", "인코더 블록", "Encoder blocks",
-     "피드포워드 네트워크(MLP), 잔차 연결을 갖춘 인코더 블록, 블록을 쌓은 인코더입니다.",
+     "피드-포워드 신경망(MLP), 잔차 연결을 갖춘 인코더 블록, 블록을 쌓은 인코더입니다.",
      "The feed-forward network (MLP), the encoder block with its residual connections, and the "
      "encoder that stacks blocks."),
     ("model", "모델", "The model",
-     "분류기까지 갖춘 ViT, 프리셋, 학습된 가중치를 불러오는 `create_vit`입니다.",
+     "분류기까지 갖춘 ViT와 프리셋, 그리고 프리셋으로 모델을 만들고 학습된 매개변수도 불러오는 "
+     "`create_vit`입니다.",
      "The whole ViT with its classifier, the presets, and `create_vit`, which also loads the "
      "trained weights."),
     ("train", "학습", "Training",
      "학습 루프 `fit`, 평가 `evaluate`, 학습률 스케줄과 데이터 증강입니다.",
      "The training loop `fit`, `evaluate`, the learning-rate schedule and data augmentation."),
     ("explain", "모델 들여다보기", "Looking inside",
-     "어텐션 맵, 어텐션 롤아웃, 여러 귀속 맵(attribution map)과 그 맵을 검증하는 삭제·삽입 곡선입니다.",
+     "어텐션 맵과 어텐션 롤아웃, 패치마다 중요도를 매기는 여러 맵, 그 맵이 충실한지 재는 "
+     "삭제 곡선과 삽입 곡선입니다.",
      "Attention maps, attention rollout, attribution maps, and the deletion and insertion curves "
      "that test them."),
     ("checkpoint", "체크포인트", "Checkpoints",
      "모델과 학습 상태를 safetensors 파일 하나에 저장하고 불러옵니다.",
      "Save a model and its training state to one safetensors file, and load it back."),
     ("convert", "변환", "Conversion",
-     "가중치를 timm과 Hugging Face Transformers의 ViT로 옮기고, 거꾸로 가져옵니다.",
+     "매개변수를 timm이나 Hugging Face Transformers의 ViT로 옮기고, 그쪽 매개변수를 가져옵니다.",
      "Move weights to and from the ViTs of timm and Hugging Face Transformers."),
     ("viz", "그림", "Figures",
      "책의 그림을 그리는 matplotlib 함수와 한글 글꼴 설정입니다.",
@@ -186,7 +189,7 @@ EXAMPLES = {
 }
 
 FIELDS = {  # the fields of an entry: where it is built, an example, how to import it
-    "ko": {"built": "만드는 장", "used": "처음 쓰는 장", "example": "예제", "also": "가져오기"},
+    "ko": {"built": "만드는 곳", "used": "처음 쓰는 장", "example": "예제", "also": "가져오기"},
     "en": {"built": "Built in", "used": "First used in", "example": "Example", "also": "Import"},
 }
 INDEX = {
@@ -227,14 +230,17 @@ def chapters() -> list[str]:
     return [c["file"] for c in yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["chapters"]]
 
 
+@functools.cache
+def code_of(chapter: str) -> str:
+    "The code cells of a chapter's notebook, joined."
+    nb = json.loads((ROOT / "nbs" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
 def first_use(name: str, order: list[str]) -> str | None:
     "The first chapter whose code cells use `name` (a word of the code), or None."
     word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
-    for chapter in order:
-        nb = json.loads((ROOT / "nbs" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
-        if any(c["cell_type"] == "code" and word.search("".join(c["source"])) for c in nb["cells"]):
-            return chapter
-    return None
+    return next((chapter for chapter in order if word.search(code_of(chapter))), None)
 
 
 def chapter_fields(module: str, name: str, lang: str, order: list[str]) -> list[str]:

@@ -164,6 +164,6 @@ def test_reference_pages_speak_the_edition_language(lang):
     index = (HTML / lang / "api" / "index.html").read_text(encoding="utf-8")
     assert ("API 레퍼런스" in index) == (lang == "ko") and ("API reference" in index) == (lang == "en")
     data = (HTML / lang / "api" / "data.html").read_text(encoding="utf-8")
-    built_in = "만드는 장" if lang == "ko" else "Built in"
+    built_in = "만드는 곳" if lang == "ko" else "Built in"
     assert built_in in data and 'href="../nbs/00_data.html"' in data
     assert f'href="../../{"en" if lang == "ko" else "ko"}/api/data.html"' in data  # the language link
