@@ -99,7 +99,7 @@ def fill_wheelhouse(wheel: Path) -> Path:
         run(*pip, *cpu_torch(), "--no-deps")
         torch = next(house.glob("torch-*.whl")).name.split("-")[1]  # keep this torch in the resolution
         (house / "constraints.txt").write_text(f"torch=={torch}\n")
-        run(*pip, "-c", house / "constraints.txt", wheel)
+        run(*pip, "--find-links", house, "-c", house / "constraints.txt", wheel)
         (house / wheel.name).unlink()
         (house / ".complete").touch()
     return house
