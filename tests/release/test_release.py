@@ -51,8 +51,10 @@ def scratch():
 def dist(scratch):
     "The sdist and the wheel, built as the release workflow builds them."
     out = scratch / "dist"
+    leftovers = [p for p in (ROOT / "build", ROOT / "vit_lit.egg-info") if not p.exists()]
     run(sys.executable, "-m", "build", "--outdir", out, ROOT)
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    for path in leftovers:  # what the build wrote into the checkout
+        shutil.rmtree(path, ignore_errors=True)
     return {"wheel": next(out.glob("*.whl")), "sdist": next(out.glob("*.tar.gz"))}
 
 
@@ -108,9 +110,12 @@ def fill_wheelhouse(wheel: Path) -> Path:
 def test_wheel_works_in_a_fresh_venv(dist, scratch):
     house = fill_wheelhouse(dist["wheel"])
     venv = scratch / "venv"
-    run(sys.executable, "-m", "venv", venv)
+    # nothing of this checkout: with it on PYTHONPATH, pip would take the vit_lit.egg-info that the
+    # build leaves here for an installed vit_lit and skip the wheel
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    run(sys.executable, "-m", "venv", venv, env=env)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "-q", "--no-index", "--find-links", house, dist["wheel"])
+    run(python, "-m", "pip", "install", "-q", "--no-index", "--find-links", house, dist["wheel"], env=env)
     smoke = """
 import torch
 import vit_lit
@@ -123,6 +128,5 @@ with torch.no_grad():
 assert predicted.item() == test.y_test[0].item(), (predicted, test.y_test[0])
 print(vit_lit.__version__)
 """
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     assert run(python, "-c", smoke, cwd=scratch, env=env).strip() == VERSION
     assert "usage: vit-lit" in run(venv / "bin" / "vit-lit", "--help", cwd=scratch, env=env)
