@@ -28,6 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "book"))  # book/reference.py, also when this file is loaded by path
 from colab import colab_url  # noqa: E402
 from notebooks import edition_cells, folded_solutions, settings  # noqa: E402
 from reference import write_pages  # noqa: E402  (book/reference.py: the API reference)
