@@ -8,7 +8,7 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
-        test-code test-lib test-notebooks test-book test-colab pins check-browser test-js \
+        test-code test-lib test-notebooks test-book test-colab test-release pins check-browser test-js \
         setup test-jobs test-book-built book-ko book-en node-modules
 
 # The book's pages: _toc.yml's root, then its chapters (read here, before .venv exists).
@@ -94,7 +94,7 @@ PYTEST := $(BIN)/python -m pytest -q
 NBVAL := env -u MPLBACKEND $(PYTEST) -p no:cacheprovider --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg
 
 test-lib: venv
-	$(PYTEST) tests --ignore=tests/book
+	$(PYTEST) tests --ignore=tests/book --ignore=tests/release
 
 test-notebooks: venv
 	$(NBVAL) nbs
@@ -107,7 +107,7 @@ test-seeds-a: venv
 test-seeds-b: venv
 	$(PYTEST) tests/test_seeds.py -k "not ($(SEEDS_A))"
 test-lib-rest: venv
-	$(PYTEST) tests --ignore=tests/book --ignore=tests/test_seeds.py
+	$(PYTEST) tests --ignore=tests/book --ignore=tests/release --ignore=tests/test_seeds.py
 # nbval in two halves: the chapters that train or explain (the slowest) and all the others.
 NBS_A := $(wildcard nbs/1[2-5]_*.ipynb nbs/9[3-7]_*.ipynb)
 test-notebooks-a: venv
@@ -145,6 +145,11 @@ test-book: venv
 test-colab:
 	@bash tools/venv_colab.sh
 	.venv-colab/bin/python tools/run_colab.py
+
+# The release (tests/release): sdist and wheel built, twine check, the wheel installed into a fresh
+# venv (dependencies from .wheelhouse, downloaded the first time) and smoke-tested.
+test-release: venv
+	$(BIN)/python -m pytest -q --confcutdir=tests/release tests/release
 
 # Re-resolve requirements/dev.txt from requirements/dev.in in a scratch venv.
 pins:

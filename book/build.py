@@ -47,6 +47,7 @@ sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "book")]
 from colab import colab_url  # noqa: E402
 from notebooks import book_pages, edition_cells, folded_solutions, settings  # noqa: E402
 from vitlit_book import LIVE_DATA, LIVE_SCRIPTS  # noqa: E402
+from reference import write_pages  # noqa: E402  (book/reference.py: the API reference)
 
 BUILD = ROOT / "_build"
 EXECUTED = BUILD / "executed"  # _build/executed/<lang>/<name>.ipynb: an executed edition's notebooks, run
@@ -92,6 +93,7 @@ def write_sources(lang: str) -> Path:
     toc["root"] = f"nbs/{toc['root']}"
     for chapter in toc["chapters"]:
         chapter["file"] = f"nbs/{chapter['file']}"
+    toc["chapters"].append(write_pages(src, lang))  # the API reference, after the last chapter
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True), encoding="utf-8")
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     cfg = settings()

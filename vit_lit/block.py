@@ -48,6 +48,7 @@ class Mlp(nn.Module):
         self.fc2 = nn.Linear(hidden_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "Apply the network to each token of `x` (..., dim): same shape."
         return self.fc2(self.act(self.fc1(x)))
 
 # %% ../nbs/10_feed_forward.ipynb #e5e89762

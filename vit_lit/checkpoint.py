@@ -21,10 +21,14 @@ from torch import nn
 
 from .model import ViT
 
+#: The `format` entry of a checkpoint file's metadata.
 FORMAT = "vit-lit-checkpoint"
+#: The checkpoint format's version; `load_checkpoint` refuses others.
 VERSION = "1"
 
 # %% ../nbs/94_checkpoint.ipynb #61c496d2
+#: Name prefixes that torch.compile and (Distributed)DataParallel add to
+#: a model's parameters; checkpoints are saved without them.
 WRAPPERS = ("_orig_mod.", "module.")  # torch.compile, DDP / DataParallel
 
 

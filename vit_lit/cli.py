@@ -22,10 +22,12 @@ from .model import PRESETS, ViT, create_vit, weights_path
 from .train import check_device, evaluate, fit, random_shift
 
 # %% ../nbs/95_cli.ipynb #22da2481
+#: The file suffixes `load_dataset` reads as images.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff",
                   ".webp")
 
 
+#: What `read_image` can put a transparent image over (`background`).
 BACKGROUNDS = ("white", "black")
 
 
@@ -284,6 +286,7 @@ def load_dataset(name: str, *, download: bool = False, root="data",
     return tuple(parts)
 
 # %% ../nbs/95_cli.ipynb #706dd5bf
+#: The preset `vit-lit train` builds when `--preset` is not given.
 DEFAULT_PRESET = "vit_digits_patch4_8"
 
 

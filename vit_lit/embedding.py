@@ -99,6 +99,8 @@ class PatchEmbedding(nn.Module):
                               stride=patch_size)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Embed `images` (B, C, H, W): (B, n, dim), one token per patch,
+        row by row."""
         conv = type(self.proj) is nn.Conv2d  # not a quantized or wrapped one
         _check_images(images, self.in_channels, self.image_size,
                       self.proj.weight.dtype if conv else None)
@@ -153,5 +155,6 @@ class ViTEmbedding(nn.Module):
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        "The tokens of `images` (B, C, H, W): (B, n+1, dim), CLS first."
         tokens = prepend_cls_token(self.patch_embed(images), self.cls_token)
         return tokens + self.pos_embed

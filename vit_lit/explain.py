@@ -208,6 +208,7 @@ def mean_attention_distance(maps, patch_size: int) -> torch.Tensor:
     return (weights * distance.to(maps.device)).sum(-1).mean(dim=(0, 3))
 
 # %% ../nbs/14_inside.ipynb #da56bdcb
+#: How `attention_rollout` fuses a block's heads: `head_fusion` names one.
 HEAD_FUSIONS = {"mean": torch.mean, "max": torch.amax, "min": torch.amin}
 
 
@@ -489,6 +490,8 @@ def random_map(images: torch.Tensor, patch_size: int,
     return torch.rand(len(images), side, side, generator=generator)
 
 
+#: The attribution maps compared in chapter 15, by name: each a function
+#: (model, images, target=None, ...) -> (B, grid, grid), one value per patch.
 ATTRIBUTIONS = {
     "raw attention": raw_attention_map,
     "rollout": rollout_map,

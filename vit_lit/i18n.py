@@ -6,6 +6,7 @@ __all__ = ['LANGUAGES', 'set_lang', 'get_lang', 't', 'columns', 'pad']
 # %% ../nbs/90_i18n.ipynb #d690d755
 import os
 
+#: The languages `set_lang` accepts.
 LANGUAGES = ("en", "ko")
 _lang = "en"
 

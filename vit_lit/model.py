@@ -309,6 +309,8 @@ def _init_weights(module: nn.Module) -> None:
             nn.init.zeros_(module.bias)
 
 # %% ../nbs/12_classifier.ipynb #presets1
+#: The configurations `create_vit` builds by name: timm's ViT sizes and
+#: this book's small models (`vit_mnist_patch4_28` ships trained).
 PRESETS: dict[str, dict] = {
     # timm's names and sizes (1,000 ImageNet classes)
     "vit_tiny_patch16_224": dict(

@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 
 from .i18n import t
 
+#: The colour map of each kind of matrix `show_matrix` and `show_maps` draw.
 CMAPS = {"value": "viridis", "signed": "RdBu_r", "attention": "magma"}
 
 # %% ../nbs/91_viz.ipynb #946431d2
@@ -43,6 +44,7 @@ def use_korean_font() -> str:
     return name
 
 
+#: The family name of the Korean font registered on import (NanumGothic).
 KOREAN_FONT = use_korean_font()
 
 # %% ../nbs/91_viz.ipynb #e4704b2e

@@ -24,6 +24,11 @@ sys.path.insert(0, str(ROOT / "tools"))
 from notebooks import book_pages  # noqa: E402
 
 PAGES = book_pages()
+sys.path.insert(0, str(ROOT / "book"))
+from reference import MODULES  # noqa: E402
+
+# every page: the chapters (nbs/) and the API reference (api/, book/reference.py)
+PATHS = [f"nbs/{name}" for name in PAGES] + [f"api/{name}" for name in ["index"] + [m[0] for m in MODULES]]
 # Chapters that must hold at least one attention explorer; a chapter counts once it is in _toc.yml.
 EXPLORER_CHAPTERS = [name for name in ("14_inside",) if name in PAGES]
 # Pages that must hold the live figure (vit_lit/js/live.js).
@@ -60,22 +65,22 @@ def run_browser(root: Path, pages: list[dict], reference: Path | None = None) ->
 def report(tmp_path_factory):
     for lang in LANGS:
         assert (HTML / lang / "nbs" / "index.html").is_file(), "the book is not built: run `make book` first"
-    pages = [{"path": f"{lang}/nbs/{name}.html", "other": f"{other}/nbs/{name}.html"}
-             for lang, other in (("ko", "en"), ("en", "ko")) for name in PAGES]
+    pages = [{"path": f"{lang}/{path}.html", "other": f"{other}/{path}.html"}
+             for lang, other in (("ko", "en"), ("en", "ko")) for path in PATHS]
     return run_browser(HTML, pages, live_reference(tmp_path_factory.mktemp("live") / "reference.json"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name", PAGES)
-def test_page_in_a_browser(report, lang, name):
-    result = report[f"{lang}/nbs/{name}.html"]
-    assert result["problems"] == [], f"{lang}/nbs/{name}.html:\n" + "\n".join(result["problems"])
+@pytest.mark.parametrize("path", PATHS)
+def test_page_in_a_browser(report, lang, path):
+    result = report[f"{lang}/{path}.html"]
+    assert result["problems"] == [], f"{lang}/{path}.html:\n" + "\n".join(result["problems"])
 
 
 def test_chapters_with_math_were_checked(report):
     "The check of typeset math ran: the chapters hold equations, and every page has images (logo, figures)."
     assert sum(r["equations"] for r in report.values()) > 50
-    assert all(r["images"] > 0 for r in report.values())
+    assert all(r["images"] > 0 for path, r in report.items() if "/nbs/" in path)
 
 
 def test_attention_explorers_answer_a_click(report):

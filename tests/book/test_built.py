@@ -148,3 +148,49 @@ def test_live_figure_serves_the_shipped_weights_and_fits_its_budget(lang):
         scripts = [s for s in vitlit_book.LIVE_SCRIPTS if f'_static/{s}"' in page(lang, name)]
         holds = 'class="vit-live"' in page(lang, name)
         assert scripts == (list(vitlit_book.LIVE_SCRIPTS) if holds else []), (lang, name, scripts)
+
+
+# The API reference (book/reference.py, book/vitlit_api.py)
+def documented(lang) -> set[str]:
+    "The Python objects the edition's reference documents, from Sphinx's inventory (objects.inv)."
+    from sphinx.util.inventory import InventoryFile
+
+    path = HTML / lang / "objects.inv"
+    assert path.is_file(), f"{path} was not built: run `make book` first"
+    with open(path, "rb") as f:
+        inventory = InventoryFile.load(f, "", lambda *parts: "/".join(parts))
+    return {name for kind, entries in inventory.items() if kind.startswith("py:") and kind != "py:module"
+            for name in entries}
+
+
+def public_names() -> set[str]:
+    "`vit_lit.<module>.<name>` for every name of every module's `__all__`."
+    import importlib
+
+    names = set()
+    for path in sorted((ROOT / "vit_lit").glob("*.py")):
+        if not path.stem.startswith("_"):
+            names |= {f"vit_lit.{path.stem}.{n}" for n in importlib.import_module(f"vit_lit.{path.stem}").__all__}
+    return names
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reference_documents_exactly_the_public_names(lang):
+    import vit_lit
+
+    top_level = {name for name in documented(lang) if name.count(".") == 2}
+    assert top_level == public_names()
+    for name in vit_lit.__all__:  # the package's own names: documented where they are defined
+        module = getattr(vit_lit, name).__module__ if callable(getattr(vit_lit, name)) else None
+        assert any(full.endswith(f".{name}") for full in top_level), name
+        assert module is None or f"{module}.{name}" in top_level, name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reference_pages_speak_the_edition_language(lang):
+    index = (HTML / lang / "api" / "index.html").read_text(encoding="utf-8")
+    assert ("API 레퍼런스" in index) == (lang == "ko") and ("API reference" in index) == (lang == "en")
+    data = (HTML / lang / "api" / "data.html").read_text(encoding="utf-8")
+    built_in = "만드는 곳" if lang == "ko" else "Built in"
+    assert built_in in data and 'href="../nbs/00_data.html"' in data
+    assert f'href="../../{"en" if lang == "ko" else "ko"}/api/data.html"' in data  # the language link
