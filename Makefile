@@ -43,7 +43,7 @@ test-jobs: venv
 	  test-lib-rest \
 	  $(foreach lang,$(EXECUTED_EDITIONS),$(addprefix execute/$(lang)/,$(call reverse,$(PAGES)))) \
 	  book-en book-ko test-book-built \
-	  test-notebooks-a test-seeds-b test-seeds-a test-notebooks-b test-js
+	  test-notebooks-a test-seeds-b test-seeds-a test-notebooks-b test-release test-js
 
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 
@@ -147,7 +147,7 @@ test-colab:
 	.venv-colab/bin/python tools/run_colab.py
 
 # The release (tests/release): sdist and wheel built, twine check, the wheel installed into a fresh
-# venv (dependencies from .wheelhouse, downloaded the first time) and smoke-tested.
+# venv (by uv, with the pins of requirements/dev.txt as constraints: linked from its cache) and smoke-tested.
 test-release: venv
 	$(BIN)/python -m pytest -q --confcutdir=tests/release tests/release
 

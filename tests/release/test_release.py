@@ -4,12 +4,11 @@ pretrained model predicts a test digit, `vit-lit --help` runs). `make test-relea
 .github/workflows/release.yml runs it before publishing.
 
 The fresh environment installs the wheel with its dependencies resolved from settings.ini's ranges,
-but from a local folder of wheels (.wheelhouse, filled from the package index the first time, and
-again whenever settings.ini's requirements change), so a run after the first one downloads nothing.
-torch comes as its CPU build (PyTorch's CPU index, or a CPU wheel in pip's find-links folders):
-a fresh CUDA torch would add gigabytes of NVIDIA libraries that a smoke test does not use.
+constrained to the pins of requirements/dev.txt, by uv (requirements/uv.txt, which tools/venv.sh
+installs into .venv): every pinned wheel is then in uv's cache already, so the install links them in
+seconds and downloads nothing (a fresh resolution of the ranges, as Colab's pip does it, is what
+`make test-colab` tests). Without uv in .venv, pip does the same, slower.
 """
-import hashlib
 import os
 import shutil
 import subprocess
@@ -26,8 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CFG = ConfigParser(delimiters=["="])
 CFG.read(ROOT / "settings.ini", encoding="utf-8")
 VERSION = CFG["DEFAULT"]["version"]
-WHEELHOUSE = ROOT / ".wheelhouse"
-CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+PINS = ROOT / "requirements" / "dev.txt"
 
 
 def run(*args, **kwargs):
@@ -52,7 +50,8 @@ def dist(scratch):
     "The sdist and the wheel, built as the release workflow builds them."
     out = scratch / "dist"
     leftovers = [p for p in (ROOT / "build", ROOT / "vit_lit.egg-info") if not p.exists()]
-    run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+    # --no-isolation: setuptools and wheel from .venv's pins, not a download per build
+    run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT)
     for path in leftovers:  # what the build wrote into the checkout
         shutil.rmtree(path, ignore_errors=True)
     return {"wheel": next(out.glob("*.whl")), "sdist": next(out.glob("*.tar.gz"))}
@@ -83,39 +82,19 @@ def test_sdist_builds_the_same_package(dist):
     assert set(shipped()) <= names
 
 
-def cpu_torch() -> list[str]:
-    "pip arguments that install a CPU build of torch: a CPU wheel in pip's find-links folders, or the CPU index."
-    folders = [f for f in os.environ.get("PIP_FIND_LINKS", "").split() if Path(f).is_dir()]
-    local = sorted(w for f in folders for w in Path(f).glob("torch-*+cpu-*.whl"))
-    return [str(local[-1])] if local else ["torch", "--index-url", CPU_INDEX]
-
-
-def fill_wheelhouse(wheel: Path) -> Path:
-    "Wheels of every dependency of `wheel` (torch a CPU build), downloaded once per set of requirements."
-    key = hashlib.sha256((CFG["DEFAULT"]["requirements"] + " ".join(cpu_torch())).encode()).hexdigest()[:12]
-    house = WHEELHOUSE / key
-    if not (house / ".complete").is_file():
-        shutil.rmtree(WHEELHOUSE, ignore_errors=True)
-        house.mkdir(parents=True)
-        pip = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", house]
-        run(*pip, *cpu_torch(), "--no-deps")
-        torch = next(house.glob("torch-*.whl")).name.split("-")[1]  # keep this torch in the resolution
-        (house / "constraints.txt").write_text(f"torch=={torch}\n")
-        run(*pip, "--find-links", house, "-c", house / "constraints.txt", wheel)
-        (house / wheel.name).unlink()
-        (house / ".complete").touch()
-    return house
-
-
 def test_wheel_works_in_a_fresh_venv(dist, scratch):
-    house = fill_wheelhouse(dist["wheel"])
     venv = scratch / "venv"
     # nothing of this checkout: with it on PYTHONPATH, pip would take the vit_lit.egg-info that the
     # build leaves here for an installed vit_lit and skip the wheel
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    run(sys.executable, "-m", "venv", venv, env=env)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "-q", "--no-index", "--find-links", house, dist["wheel"], env=env)
+    uv = Path(sys.executable).parent / "uv"
+    if uv.is_file():
+        run(uv, "venv", "-q", "--python", sys.executable, venv, env=env)
+        run(uv, "pip", "install", "-q", "--python", python, "-c", PINS, dist["wheel"], env=env)
+    else:
+        run(sys.executable, "-m", "venv", venv, env=env)
+        run(python, "-m", "pip", "install", "-q", "-c", PINS, dist["wheel"], env=env)
     smoke = """
 import torch
 import vit_lit
