@@ -7,7 +7,7 @@ __all__ = ['Attention', 'attend', 'attention_weights', 'split_qkv', 'Block', 'En
            'set_lang', 't', 'patchify', 'unpatchify', 'PRESETS', 'ViT', 'create_vit', 'resample_pos_embed',
            'trace_shapes', 'from_hf', 'from_pretrained', 'from_timm', 'save_pretrained', 'to_hf', 'to_timm',
            'Checkpoint', 'load_checkpoint', 'load_model', 'save_checkpoint', 'evaluate', 'fit', 'random_shift',
-           'shift_images', 'warmup_cosine']
+           'shift_images', 'top_classes', 'warmup_cosine']
 
 # %% ../nbs/99_init.ipynb #fb3a9d16
 import importlib
@@ -29,7 +29,7 @@ _sources = {
     "checkpoint": ["Checkpoint", "load_checkpoint", "load_model",
                    "save_checkpoint"],
     "train": ["evaluate", "fit", "random_shift", "shift_images",
-              "warmup_cosine"],
+              "top_classes", "warmup_cosine"],
 }
 _module_of = {name: module for module, names in _sources.items()
               for name in names}
@@ -43,7 +43,8 @@ _all_ = ["Attention", "attend", "attention_weights", "split_qkv", "Block",
          "ViT", "create_vit", "resample_pos_embed", "trace_shapes", "from_hf",
          "from_pretrained", "from_timm", "save_pretrained", "to_hf", "to_timm",
          "Checkpoint", "load_checkpoint", "load_model", "save_checkpoint",
-         "evaluate", "fit", "random_shift", "shift_images", "warmup_cosine"]
+         "evaluate", "fit", "random_shift", "shift_images", "top_classes",
+         "warmup_cosine"]
 
 
 def __getattr__(name: str):

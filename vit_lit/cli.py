@@ -190,11 +190,11 @@ def _predict(args) -> None:
     import torch
 
     from vit_lit.data import check_image, conform, read_image
+    from vit_lit.train import top_classes
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}")
     model, classes = _load(args, names=False)
     config = model.config
-    classes = classes or [str(i) for i in range(config["num_classes"])]
     images = []
     for name in args.images:
         image = read_image(name, config["channels"], args.background)
@@ -202,16 +202,9 @@ def _predict(args) -> None:
             image = conform(image, config["image_size"], config["channels"])
         check_image(image, config, repr(name))
         images.append(image)
-    with torch.no_grad():
-        device = next(model.parameters()).device
-        probs = model(torch.stack(images).to(device)).float().softmax(-1).cpu()
-    k = min(args.top, len(classes))
-    for name, p in zip(args.images, probs):
-        top = p.topk(k)
-        shown = ", ".join(f"{classes[i]} {v:.1%}"
-                          for v, i in zip(top.values.tolist(),
-                                          top.indices.tolist()))
-        print(f"{name}: {shown}")
+    for name, top in zip(args.images, top_classes(
+            model, torch.stack(images), args.top, classes)):
+        print(f"{name}: " + ", ".join(f"{c} {p:.1%}" for c, p in top))
 
 # %% ../nbs/95_cli.ipynb #278184e4
 _DATA_HELP = ("digits (scikit-learn's 8x8 digits, 1,437 / 360), cifar10 "
