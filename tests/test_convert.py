@@ -425,7 +425,8 @@ def assert_close_nested(a, b):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("kw", INTERMEDIATE_ARGS, ids=lambda kw: str(kw) or "defaults")
+@pytest.mark.parametrize("kw", INTERMEDIATE_ARGS + [dict(indices=(0, 2)), dict(indices=range(2))],
+                         ids=lambda kw: str(kw) or "defaults")
 def test_forward_intermediates_as_timm(kw):
     torch.manual_seed(0)
     vit = shake(ViT(**CONFIGS[1])).eval()  # 3 blocks, 3x3 patches
@@ -481,6 +482,7 @@ def test_prune_intermediate_layers_as_timm(kw):
     (dict(indices=[3]), r"block index 3 is out of range for 3 blocks; use 0 to 2, or -3"),
     (dict(indices=[-4]), r"block index -4 is out of range"),
     (dict(indices=[]), r"indices is an empty list"),
+    (dict(indices=2.0), r"indices must be None, an int \(the last n blocks\) or a list.*2\.0"),
     (dict(output_fmt="NHWC"), r"output_fmt must be 'NCHW' \(feature maps\) or 'NLC'.*'NHWC'"),
 ])
 def test_forward_intermediates_refuses(kw, match):

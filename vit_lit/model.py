@@ -21,32 +21,37 @@ from .embedding import ViTEmbedding
 
 # %% ../nbs/12_classifier.ipynb #timmfeat
 from collections.abc import Sequence
+from numbers import Integral
 
 from torch.utils.checkpoint import checkpoint
 
 
 def _take_indices(depth: int, indices: int | Sequence[int] | None
-                         ) -> tuple[list[int], int]:
+                  ) -> tuple[list[int], int]:
     """The block indices that `indices` selects among `depth` blocks, as timm
     reads them (None: every block; an int n: the last n; a list: those
     indices, negative ones counted from the end), and the largest of them."""
     if indices is None:
         indices = depth
-    if isinstance(indices, int) and not isinstance(indices, bool):
+    if isinstance(indices, Integral) and not isinstance(indices, bool):
+        indices = int(indices)
         if not 0 < indices <= depth:
             raise ValueError(
                 f"indices={indices} asks for the last {indices} blocks of "
                 f"{depth}; give 1 to {depth}, or a list of block indices")
         take = list(range(depth - indices, depth))
+    elif not isinstance(indices, Sequence) or isinstance(indices, str):
+        raise ValueError(f"indices must be None, an int (the last n blocks) "
+                         f"or a list of block indices, got {indices!r}")
     else:
         take = []
         for i in indices:
-            if isinstance(i, bool) or not isinstance(i, int) \
+            if isinstance(i, bool) or not isinstance(i, Integral) \
                     or not -depth <= i < depth:
                 raise ValueError(
                     f"block index {i!r} is out of range for {depth} blocks; "
                     f"use 0 to {depth - 1}, or -{depth} to -1 from the end")
-            take.append(i % depth)
+            take.append(int(i) % depth)
         if not take:
             raise ValueError("indices is an empty list; give at least one "
                              "block index, or None for every block")
