@@ -531,7 +531,8 @@ def main(argv=None):
                                  gflops=gflops, share=gflops / peak_here,
                                  mem=mem))
             print(f"  {mode}: " + ", ".join(
-                f"{r['model']} {r['ips']:.1f} img/s ({r['ratio']:.3f}x)"
+                f"{r['model']} {r['ips']:.1f} img/s ({r['ratio']:.3f}x"
+                + ("" if r["mem"] is None else f", peak {r['mem']:.0f} MiB") + ")"
                 for r in rows[-len(models):]) + f"; matmul {peak_here:.0f} GFLOP/s",
                 flush=True)
 

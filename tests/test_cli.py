@@ -283,6 +283,18 @@ def test_version(capsys):
     assert capsys.readouterr().out == f"vit-lit {__version__}\n"
 
 
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help_load_no_torch(args):
+    """`vit-lit --version` and `--help` start fast: they import neither torch
+    nor scikit-learn (they took ~6 s, issue 33)."""
+    code = ("import sys\nfrom vit_lit.cli import main\ntry:\n"
+            f"    main({args!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted({'torch', 'sklearn', 'numpy'} & set(sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, check=True)
+    assert run.stdout.splitlines()[-1] == "[]", run.stdout
+
+
 def test_ctrl_c_names_the_last_checkpoint(small_folder, tmp_path):
     import signal
     import time

@@ -46,6 +46,11 @@ def timm_hidden(model: VisionTransformer, x: torch.Tensor) -> list[torch.Tensor]
     return seen
 
 
+def hidden_states(vit: ViT, x: torch.Tensor) -> list[torch.Tensor]:
+    "Every block's output, CLS row included (Hugging Face's hidden_states[1:])."
+    return vit.blocks(vit.embed(x), return_hidden=True)[1]
+
+
 def hf_model(c: dict, **kw) -> ViTForImageClassification:
     vit = ViT(**c)
     return ViTForImageClassification(ViTConfig(**hf_config(vit), **kw))
@@ -67,9 +72,10 @@ def test_timm_to_vit(c):
     x = images_for(c)
     with torch.no_grad():
         torch.testing.assert_close(vit(x), reference(x), atol=1e-5, rtol=0)
-        final, hidden = vit.forward_intermediates(x)
+        final, hidden, _ = vit.blocks(vit.embed(x), return_hidden=True)
         assert_close_lists(hidden, timm_hidden(reference, x))
-        torch.testing.assert_close(final, reference.forward_features(x), atol=1e-5, rtol=0)
+        torch.testing.assert_close(vit.norm(final), reference.forward_features(x), atol=1e-5,
+                                   rtol=0)
 
 
 @pytest.mark.parametrize("c", CONFIGS, ids=IDS)
@@ -81,7 +87,7 @@ def test_vit_to_timm(c):
     x = images_for(c)
     with torch.no_grad():
         torch.testing.assert_close(reference(x), vit(x), atol=1e-5, rtol=0)
-        assert_close_lists(timm_hidden(reference, x), vit.forward_intermediates(x)[1])
+        assert_close_lists(timm_hidden(reference, x), hidden_states(vit, x))
 
 
 @pytest.mark.parametrize("c", CONFIGS, ids=IDS)
@@ -95,7 +101,7 @@ def test_hf_to_vit(c):
         out = reference(x, output_hidden_states=True, output_attentions=True)
         torch.testing.assert_close(vit(x), out.logits, atol=1e-5, rtol=0)
         # hidden_states[0] is the embedding, then one per layer (before the final norm)
-        assert_close_lists(vit.forward_intermediates(x)[1], list(out.hidden_states[1:]))
+        assert_close_lists(hidden_states(vit, x), list(out.hidden_states[1:]))
         assert_close_lists(vit.attention_maps(x), list(out.attentions))
 
 
@@ -110,7 +116,7 @@ def test_vit_to_hf(c):
     with torch.no_grad():
         out = reference(x, output_hidden_states=True)
         torch.testing.assert_close(out.logits, vit(x), atol=1e-5, rtol=0)
-        assert_close_lists(list(out.hidden_states[1:]), vit.forward_intermediates(x)[1])
+        assert_close_lists(list(out.hidden_states[1:]), hidden_states(vit, x))
 
 
 def test_hf_default_eps_is_1e12():
@@ -390,3 +396,96 @@ def test_feature_extractors_without_a_head_convert_both_ways():
     x = images_for(CONFIGS[0])
     with torch.no_grad():
         torch.testing.assert_close(vit(x), hf(pixel_values=x).logits, atol=1e-5, rtol=0)
+
+
+# forward_intermediates: every argument of timm's, its result compared with timm's
+INTERMEDIATE_ARGS = [
+    dict(), dict(indices=1), dict(indices=2, norm=True), dict(indices=[0, -1]),
+    dict(indices=[-2], stop_early=True), dict(output_fmt="NLC"),
+    dict(return_prefix_tokens=True), dict(intermediates_only=True, norm=True),
+    dict(indices=[1], stop_early=True, intermediates_only=True, output_fmt="NLC",
+         return_prefix_tokens=True),
+    dict(output_dict=True, return_prefix_tokens=True),
+    dict(output_dict=True, intermediates_only=True, indices=1),
+]
+
+
+def assert_close_nested(a, b):
+    assert type(a) is type(b)
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert_close_nested(a[k], b[k])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_close_nested(x, y)
+    else:
+        assert a.shape == b.shape
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("kw", INTERMEDIATE_ARGS + [dict(indices=(0, 2)), dict(indices=range(2))],
+                         ids=lambda kw: str(kw) or "defaults")
+def test_forward_intermediates_as_timm(kw):
+    torch.manual_seed(0)
+    vit = shake(ViT(**CONFIGS[1])).eval()  # 3 blocks, 3x3 patches
+    reference = VisionTransformer(**timm_config(vit)).eval()
+    reference.load_state_dict(to_timm(vit), strict=True)
+    x = images_for(CONFIGS[1])
+    with torch.no_grad():
+        assert_close_nested(vit.forward_intermediates(x, **kw),
+                            reference.forward_intermediates(x, **kw))
+
+
+def test_forward_intermediates_gradients_and_checkpointing():
+    "Gradients through the intermediates equal timm's, with and without checkpointing."
+    torch.manual_seed(0)
+    vit = shake(ViT(**CONFIGS[1]))
+    reference = VisionTransformer(**timm_config(vit))
+    reference.load_state_dict(to_timm(vit), strict=True)
+    x = images_for(CONFIGS[1])
+    for checkpointing in (False, True):
+        grads = []
+        for model in (vit, reference):
+            model.set_grad_checkpointing(checkpointing)
+            model.zero_grad()
+            final, taken = model.forward_intermediates(x, indices=[0, 2], norm=True)
+            (final.square().sum() + sum(t.sin().sum() for t in taken)).backward()
+            grads.append(model.blocks[0].attn.qkv.weight.grad.clone())
+        torch.testing.assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(indices=[0], prune_norm=True),
+                                dict(indices=2, prune_head=False)], ids=str)
+def test_prune_intermediate_layers_as_timm(kw):
+    torch.manual_seed(0)
+    vit = shake(ViT(**CONFIGS[1])).eval()
+    reference = VisionTransformer(**timm_config(vit)).eval()
+    reference.load_state_dict(to_timm(vit), strict=True)
+    indices = kw.get("indices", 1)
+    assert vit.prune_intermediate_layers(**kw) == reference.prune_intermediate_layers(**kw)
+    assert len(vit.blocks) == len(reference.blocks) == vit.config["depth"]
+    x = images_for(CONFIGS[1])
+    with torch.no_grad():
+        torch.testing.assert_close(vit.forward_features(x), reference.forward_features(x),
+                                   atol=1e-5, rtol=0)
+        if not kw.get("prune_head", True):
+            torch.testing.assert_close(vit(x), reference(x), atol=1e-5, rtol=0)
+        assert_close_nested(vit.forward_intermediates(x, indices=indices),
+                            reference.forward_intermediates(x, indices=indices))
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(indices=0), r"indices=0 asks for the last 0 blocks of 3; give 1 to 3"),
+    (dict(indices=4), r"indices=4 asks for the last 4 blocks of 3"),
+    (dict(indices=[3]), r"block index 3 is out of range for 3 blocks; use 0 to 2, or -3"),
+    (dict(indices=[-4]), r"block index -4 is out of range"),
+    (dict(indices=[]), r"indices is an empty list"),
+    (dict(indices=2.0), r"indices must be None, an int \(the last n blocks\) or a list.*2\.0"),
+    (dict(output_fmt="NHWC"), r"output_fmt must be 'NCHW' \(feature maps\) or 'NLC'.*'NHWC'"),
+])
+def test_forward_intermediates_refuses(kw, match):
+    vit = ViT(**CONFIGS[1])
+    with pytest.raises(ValueError, match=match):
+        vit.forward_intermediates(images_for(CONFIGS[1]), **kw)

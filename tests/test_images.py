@@ -9,7 +9,8 @@ from PIL import Image
 from torch.utils.data import TensorDataset
 
 from vit_lit.checkpoint import load_checkpoint
-from vit_lit.cli import load_dataset, main, read_image
+from vit_lit.cli import main
+from vit_lit.data import load_dataset, read_image
 from vit_lit.model import create_vit
 from vit_lit.train import fit
 

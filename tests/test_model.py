@@ -96,19 +96,30 @@ def test_head_reads_only_row_0():
         assert not torch.allclose(vit.forward_head(changed), vit.forward_head(features))
 
 
-def test_forward_intermediates():
+def test_hidden_states_of_every_block():
+    "blocks(..., return_hidden=True) gives every block's output, CLS row included."
     vit, x = small(), images()
     with torch.no_grad():
-        final, hidden = vit.forward_intermediates(x)
-        _, normed = vit.forward_intermediates(x, norm=True)
+        final, hidden, _ = vit.blocks(vit.embed(x), return_hidden=True)
         manual, h = [], vit.embed(x)
         for block in vit.blocks:
             h = block(h)
             manual.append(h)
     assert len(hidden) == 3 and all(a.shape == (2, 17, 16) for a in hidden)
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(hidden, manual))
-    assert torch.equal(final, vit.forward_features(x))
-    assert torch.allclose(normed[-1], final) and torch.allclose(normed[0], vit.norm(hidden[0]))
+    assert torch.allclose(vit.norm(final), vit.forward_features(x), atol=1e-6)
+
+
+def test_forward_intermediates_sees_every_block_hook():
+    "Like timm's, forward_intermediates calls every block as a module, the last one too."
+    vit, x = small(), images()
+    seen = []
+    for block in vit.blocks:
+        block.register_forward_hook(lambda m, a, out: seen.append(out.shape))
+    with torch.no_grad():
+        final, maps = vit.forward_intermediates(x)
+    assert seen == [(2, 17, 16)] * 3
+    assert final.shape == (2, 17, 16) and [m.shape for m in maps] == [(2, 16, 4, 4)] * 3
 
 
 def test_attention_maps_are_explicit_and_leave_the_fused_default():

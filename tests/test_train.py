@@ -14,7 +14,7 @@ from conftest import interrupted_after
 from vit_lit.checkpoint import load_checkpoint
 from vit_lit.data import load_digits_split
 from vit_lit.model import create_vit
-from vit_lit.train import (evaluate, fit, random_shift, shift_images,
+from vit_lit.train import (evaluate, fit, random_shift, shift_images, top_classes,
                             warmup_cosine)
 
 TINY = dict(dim=32, depth=1, heads=2, mlp_dim=64)
@@ -498,3 +498,30 @@ def test_labels_without_an_output_are_a_clear_error(digits):
         fit(tiny_model(), Pairs(x, y), epochs=1, **FAST)
     with pytest.raises(ValueError, match="data has labels from 0 to 10"):
         evaluate(tiny_model(), (x, y))
+
+
+def test_top_classes():
+    "Each image's most probable classes, named, in order; the model keeps its mode."
+    model, digits = tiny_model(), load_digits_split()
+    images = digits.x_test[:4]
+    model.train()
+    top = top_classes(model, images, k=3, classes=list("abcdefghij"))
+    assert model.training
+    with torch.no_grad():
+        probs = model.eval()(images).softmax(-1)
+    for pairs, p in zip(top, probs):
+        values, indices = p.topk(3)
+        assert [name for name, _ in pairs] == ["abcdefghij"[i] for i in indices]
+        assert [v for _, v in pairs] == pytest.approx(values.tolist(), abs=1e-6)
+    assert [name for name, _ in top_classes(model, images[:1], k=1)[0]] == [str(int(probs[0].argmax()))]
+    assert len(top_classes(model, images[:1], k=50)[0]) == 10
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(k=0), r"k must be a positive integer, got 0"),
+    (dict(k=2.0), r"k must be a positive integer, got 2.0"),
+    (dict(classes=["a", "b"]), r"2 class names for a model with 10 outputs; give one name per"),
+])
+def test_top_classes_refuses(kw, match):
+    with pytest.raises(ValueError, match=match):
+        top_classes(tiny_model(), load_digits_split().x_test[:1], **kw)

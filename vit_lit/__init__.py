@@ -7,28 +7,35 @@ __all__ = ['Attention', 'attend', 'attention_weights', 'split_qkv', 'Block', 'En
            'set_lang', 't', 'patchify', 'unpatchify', 'PRESETS', 'ViT', 'create_vit', 'resample_pos_embed',
            'trace_shapes', 'from_hf', 'from_pretrained', 'from_timm', 'save_pretrained', 'to_hf', 'to_timm',
            'Checkpoint', 'load_checkpoint', 'load_model', 'save_checkpoint', 'evaluate', 'fit', 'random_shift',
-           'shift_images', 'warmup_cosine']
+           'shift_images', 'top_classes', 'warmup_cosine']
 
 # %% ../nbs/99_init.ipynb #fb3a9d16
-from .attention import (Attention, attend, attention_weights,
-                               split_qkv)
-from .block import Block, Encoder, Mlp
-from .data import (Digits, load_digits_split, load_mnist_split,
-                          load_photo)
-from .embedding import (PatchEmbedding, ViTEmbedding,
-                               prepend_cls_token)
-from .i18n import get_lang, set_lang, t
-from .patches import patchify, unpatchify
-from .model import (PRESETS, ViT, create_vit, resample_pos_embed,
-                           trace_shapes)
-from .convert import (from_hf, from_pretrained, from_timm,
-                             save_pretrained, to_hf, to_timm)
-from .checkpoint import (Checkpoint, load_checkpoint, load_model,
-                                save_checkpoint)
-from .train import (evaluate, fit, random_shift, shift_images,
-                            warmup_cosine)
+import importlib
 
-# what `from vit_lit import *` gives (nbdev adds `_all_` to `__all__`)
+# Each top-level name and the module that defines it. They are imported on
+# first use (a module __getattr__, PEP 562), so `import vit_lit` and
+# `vit-lit --version` start without loading torch.
+_sources = {
+    "attention": ["Attention", "attend", "attention_weights", "split_qkv"],
+    "block": ["Block", "Encoder", "Mlp"],
+    "data": ["Digits", "load_digits_split", "load_mnist_split", "load_photo"],
+    "embedding": ["PatchEmbedding", "ViTEmbedding", "prepend_cls_token"],
+    "i18n": ["get_lang", "set_lang", "t"],
+    "patches": ["patchify", "unpatchify"],
+    "model": ["PRESETS", "ViT", "create_vit", "resample_pos_embed",
+              "trace_shapes"],
+    "convert": ["from_hf", "from_pretrained", "from_timm", "save_pretrained",
+                "to_hf", "to_timm"],
+    "checkpoint": ["Checkpoint", "load_checkpoint", "load_model",
+                   "save_checkpoint"],
+    "train": ["evaluate", "fit", "random_shift", "shift_images",
+              "top_classes", "warmup_cosine"],
+}
+_module_of = {name: module for module, names in _sources.items()
+              for name in names}
+
+# what `from vit_lit import *` gives (nbdev adds `_all_` to `__all__`, and
+# reads it only as a list written out): the names of `_sources`
 _all_ = ["Attention", "attend", "attention_weights", "split_qkv", "Block",
          "Encoder", "Mlp", "Digits", "load_digits_split", "load_mnist_split",
          "load_photo", "PatchEmbedding", "ViTEmbedding", "prepend_cls_token",
@@ -36,4 +43,26 @@ _all_ = ["Attention", "attend", "attention_weights", "split_qkv", "Block",
          "ViT", "create_vit", "resample_pos_embed", "trace_shapes", "from_hf",
          "from_pretrained", "from_timm", "save_pretrained", "to_hf", "to_timm",
          "Checkpoint", "load_checkpoint", "load_model", "save_checkpoint",
-         "evaluate", "fit", "random_shift", "shift_images", "warmup_cosine"]
+         "evaluate", "fit", "random_shift", "shift_images", "top_classes",
+         "warmup_cosine"]
+
+
+def __getattr__(name: str):
+    """A top-level name (`vit_lit.ViT`) or a submodule (`vit_lit.model`),
+    imported when first asked for."""
+    if name in _module_of:
+        value = getattr(importlib.import_module(f".{_module_of[name]}",
+                                                __name__), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_module_of))

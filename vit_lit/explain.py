@@ -249,7 +249,7 @@ def attention_rollout(maps, head_fusion: str = "mean",
         rollout = block @ rollout
     return rollout
 
-# %% ../nbs/97_attribution.ipynb #c7d0e1b2
+# %% ../nbs/98_attribution.ipynb #c7d0e1b2
 import copy
 import warnings
 
@@ -263,7 +263,7 @@ with warnings.catch_warnings():  # captum's tqdm.auto, in a Jupyter without ipyw
     warnings.filterwarnings("ignore", message="IProgress not found")
     from captum.attr import IntegratedGradients, Occlusion
 
-# %% ../nbs/97_attribution.ipynb #82a6c3a3
+# %% ../nbs/98_attribution.ipynb #82a6c3a3
 def _targets(model: ViT, images: torch.Tensor, target,
              who: str) -> torch.Tensor:
     """The class to explain for each image, (B,) long: the predicted class
@@ -309,7 +309,7 @@ def _per_patch(pixels: torch.Tensor, patch_size: int) -> torch.Tensor:
     return rearrange(pixels, "b c (h p1) (w p2) -> b h w (c p1 p2)",
                      p1=patch_size, p2=patch_size).sum(-1)
 
-# %% ../nbs/97_attribution.ipynb #3637e5a2
+# %% ../nbs/98_attribution.ipynb #3637e5a2
 def raw_attention_map(model, images: torch.Tensor, target=None,
                       block: int = -1) -> torch.Tensor:
     """The CLS token's row of one block's attention weights (`block`, the
@@ -338,7 +338,7 @@ def rollout_map(model, images: torch.Tensor, target=None,
                                 discard_ratio)
     return _on_grid(rollout[:, 0, 1:])
 
-# %% ../nbs/97_attribution.ipynb #71a029a4
+# %% ../nbs/98_attribution.ipynb #71a029a4
 _FLOW_SCALE = 2**24  # capacities in [0, 1] become integers up to 2**24
 
 
@@ -387,7 +387,7 @@ def attention_flow_map(model, images: torch.Tensor,
     vit, images = _prepared(model, images, "attention_flow_map")
     return _on_grid(attention_flow(attention_maps(vit, images))[:, 1:])
 
-# %% ../nbs/97_attribution.ipynb #1d0cd668
+# %% ../nbs/98_attribution.ipynb #1d0cd668
 def grad_rollout_map(model, images: torch.Tensor,
                      target=None) -> torch.Tensor:
     """Gradient-weighted attention rollout (Chefer, Gur & Wolf, 2021,
@@ -412,7 +412,7 @@ def grad_rollout_map(model, images: torch.Tensor,
         relevance = relevance + cam.clamp_min(0).mean(1) @ relevance
     return _on_grid(relevance[:, 0, 1:])
 
-# %% ../nbs/97_attribution.ipynb #78f231fb
+# %% ../nbs/98_attribution.ipynb #78f231fb
 def gradient_x_input_map(model, images: torch.Tensor,
                          target=None) -> torch.Tensor:
     """The gradient of the target logit with respect to the pixels times
@@ -426,7 +426,7 @@ def gradient_x_input_map(model, images: torch.Tensor,
         grad, = torch.autograd.grad(logit, x)
     return _on_grid(_per_patch(grad * x, vit.config["patch_size"]))
 
-# %% ../nbs/97_attribution.ipynb #3d94b0ab
+# %% ../nbs/98_attribution.ipynb #3d94b0ab
 def integrated_gradients_map(model, images: torch.Tensor, target=None,
                              baseline: float = 0.0,
                              steps: int = 32) -> torch.Tensor:
@@ -444,7 +444,7 @@ def integrated_gradients_map(model, images: torch.Tensor, target=None,
         internal_batch_size=max(len(images), 256))
     return _on_grid(_per_patch(pixels, vit.config["patch_size"]))
 
-# %% ../nbs/97_attribution.ipynb #6fb855fc
+# %% ../nbs/98_attribution.ipynb #6fb855fc
 def occlusion_map(model, images: torch.Tensor, target=None,
                   fill: float = 0.0) -> torch.Tensor:
     """Occlusion by captum: for each patch, the drop of the target logit
@@ -458,7 +458,7 @@ def occlusion_map(model, images: torch.Tensor, target=None,
         baselines=float(fill), target=targets, perturbations_per_eval=8)
     return _on_grid(_per_patch(pixels, p) / (c * p * p))
 
-# %% ../nbs/97_attribution.ipynb #5da67345
+# %% ../nbs/98_attribution.ipynb #5da67345
 def _check_pixels(images, patch_size: int, who: str) -> None:
     "Fail unless `images` is (B, C, H, W), square, in patches of `patch_size`."
     if (isinstance(patch_size, bool) or not isinstance(patch_size, int)
@@ -502,7 +502,7 @@ ATTRIBUTIONS = {
     "occlusion": occlusion_map,
 }
 
-# %% ../nbs/97_attribution.ipynb #b73a365d
+# %% ../nbs/98_attribution.ipynb #b73a365d
 def _curve(model, images, maps, target, fill, insert: bool,
            who: str) -> torch.Tensor:
     """The target class's probability as the patches, most important in
@@ -569,7 +569,7 @@ def curve_area(curve: torch.Tensor) -> torch.Tensor:
             f"{_shape_or_type(curve)}; pass what deletion_curve returned")
     return torch.trapezoid(curve.float(), dx=1 / (curve.shape[1] - 1), dim=1)
 
-# %% ../nbs/97_attribution.ipynb #7f13e6ed
+# %% ../nbs/98_attribution.ipynb #7f13e6ed
 def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Spearman's rank correlation between two batches of maps, image by
     image: (B,) float32 from (B, grid, grid) or (B, n) each. Tied values
@@ -588,7 +588,7 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         rho = (x * y).sum(1) / np.sqrt((x * x).sum(1) * (y * y).sum(1))
     return torch.from_numpy(rho).float()
 
-# %% ../nbs/97_attribution.ipynb #fc92f968
+# %% ../nbs/98_attribution.ipynb #fc92f968
 def randomize(model, upto, *, seed: int) -> ViT:
     """A copy of the model (as a ViT) with weights re-initialised as a new
     ViT's, drawn with `seed`, from the classifier down (Adebayo et al.,

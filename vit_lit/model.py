@@ -19,8 +19,119 @@ from .block import Block, Encoder, Mlp
 from .checks import _check_heads, _check_positive_int
 from .embedding import ViTEmbedding
 
+# %% ../nbs/12_classifier.ipynb #timmfeat
+from collections.abc import Sequence
+from numbers import Integral
+
+from torch.utils.checkpoint import checkpoint
+
+
+def _take_indices(depth: int, indices: int | Sequence[int] | None
+                  ) -> tuple[list[int], int]:
+    """The block indices that `indices` selects among `depth` blocks, as timm
+    reads them (None: every block; an int n: the last n; a list: those
+    indices, negative ones counted from the end), and the largest of them."""
+    if indices is None:
+        indices = depth
+    if isinstance(indices, Integral) and not isinstance(indices, bool):
+        indices = int(indices)
+        if not 0 < indices <= depth:
+            raise ValueError(
+                f"indices={indices} asks for the last {indices} blocks of "
+                f"{depth}; give 1 to {depth}, or a list of block indices")
+        take = list(range(depth - indices, depth))
+    elif not isinstance(indices, Sequence) or isinstance(indices, str):
+        raise ValueError(f"indices must be None, an int (the last n blocks) "
+                         f"or a list of block indices, got {indices!r}")
+    else:
+        take = []
+        for i in indices:
+            if isinstance(i, bool) or not isinstance(i, Integral) \
+                    or not -depth <= i < depth:
+                raise ValueError(
+                    f"block index {i!r} is out of range for {depth} blocks; "
+                    f"use 0 to {depth - 1}, or -{depth} to -1 from the end")
+            take.append(int(i) % depth)
+        if not take:
+            raise ValueError("indices is an empty list; give at least one "
+                             "block index, or None for every block")
+    return take, max(take)
+
+
+class _TimmFeatures:
+    """timm's feature-extraction methods of `VisionTransformer`, for `ViT`:
+    `forward_intermediates` and `prune_intermediate_layers`, with timm's
+    signatures and results (tested against timm)."""
+
+    def forward_intermediates(
+            self, x: torch.Tensor, indices: int | Sequence[int] | None = None,
+            return_prefix_tokens: bool = False, norm: bool = False,
+            stop_early: bool = False, output_fmt: str = "NCHW",
+            intermediates_only: bool = False, output_dict: bool = False):
+        """The outputs of chosen blocks, as timm's method of this name:
+        `indices` None takes every block, an int n the last n, a list those
+        blocks (negative from the end); `norm` applies the final LayerNorm
+        to each; the CLS token's row is split off, the patch tokens come as
+        feature maps (B, dim, grid, grid) with `output_fmt="NCHW"` or as
+        (B, n, dim) with `"NLC"`, and with `return_prefix_tokens` each is
+        a pair (patch tokens, CLS row (B, 1, dim)). `stop_early` runs only
+        the blocks up to the last one taken. Returns (the final features
+        `forward_features` would give (B, n+1, dim), the list), only the list
+        with `intermediates_only`, or with `output_dict` a dict with timm's
+        keys `image_intermediates`, `image_intermediates_prefix` (with
+        `return_prefix_tokens`) and `image_features`. The whole token
+        sequence of every block, CLS row included (Hugging Face's
+        `hidden_states`), is `model.blocks(model.embed(x),
+        return_hidden=True)[1]`."""
+        if output_fmt not in ("NCHW", "NLC"):
+            raise ValueError(f"output_fmt must be 'NCHW' (feature maps) or "
+                             f"'NLC' (token rows), got {output_fmt!r}")
+        blocks = list(self.blocks)
+        take, last = _take_indices(len(blocks), indices)
+        x = self.embed(x)
+        checkpointing = (self.blocks.grad_checkpointing
+                         and torch.is_grad_enabled())
+        taken = []
+        for i, block in enumerate(blocks[:last + 1] if stop_early else blocks):
+            x = (checkpoint(block, x, use_reentrant=False) if checkpointing
+                 else block(x))
+            if i in take:
+                taken.append(self.norm(x) if norm else x)
+        prefix = [y[:, :1] for y in taken]
+        taken = [y[:, 1:] for y in taken]
+        if output_fmt == "NCHW":
+            b, grid = x.shape[0], self.embed.patch_embed.grid
+            taken = [y.reshape(b, *grid, -1).permute(0, 3, 1, 2).contiguous()
+                     for y in taken]
+        if output_dict:
+            out = {"image_intermediates": taken}
+            if return_prefix_tokens:
+                out["image_intermediates_prefix"] = prefix
+            if not intermediates_only:
+                out["image_features"] = self.norm(x)
+            return out
+        if return_prefix_tokens:
+            taken = list(zip(taken, prefix))
+        return taken if intermediates_only else (self.norm(x), taken)
+
+    def prune_intermediate_layers(self, indices: int | Sequence[int] = 1,
+                                  prune_norm: bool = False,
+                                  prune_head: bool = True) -> list[int]:
+        """Drop what `forward_intermediates(indices=indices)` does not need,
+        as timm's method of this name: the blocks after the last one taken,
+        the final norm with `prune_norm`, the head with `prune_head` (then
+        `forward` returns the CLS row's features (B, dim), where timm's, its
+        pooling turned off, returns every token). Returns the block indices."""
+        take, last = _take_indices(len(self.blocks), indices)
+        self.blocks = self.blocks[:last + 1]
+        if prune_norm:
+            self.norm = nn.Identity()
+        if prune_head:
+            self.reset_classifier(0)
+        return take
+
 # %% ../nbs/12_classifier.ipynb #2c4124fb
-class ViT(nn.Module):
+class ViT(_TimmFeatures, nn.Module):
     """The whole Vision Transformer, steps 5-13: images (B, C, H, W) -> logits
     (B, num_classes). Pre-norm blocks, a final LayerNorm, the CLS token's row
     into a linear head, as timm's `VisionTransformer` with
@@ -30,7 +141,8 @@ class ViT(nn.Module):
     `vit_lit.convert` moves weights to and from timm and Hugging Face.
     `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face 1e-12);
     `fused=False` makes attention take the explicit path always; `in_chans`
-    is timm's name for `channels`."""
+    is timm's name for `channels`. timm's `forward_intermediates` and
+    `prune_intermediate_layers` come from `_TimmFeatures`."""
 
     def __init__(self, *, image_size: int, patch_size: int, num_classes: int,
                  dim: int, depth: int, heads: int, mlp_dim: int,
@@ -193,16 +305,6 @@ class ViT(nn.Module):
         """Recompute each block's activations in the backward pass instead
         of keeping them (less memory, the same gradients), as in timm."""
         self.blocks.grad_checkpointing = enable
-
-    def forward_intermediates(
-            self, images: torch.Tensor, norm: bool = False,
-    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The hidden state after every block, like timm's method of this name:
-        returns (the final features (B, n+1, dim), a list of `depth` tensors
-        (B, n+1, dim)). Row 0 (the CLS token) stays in, as in Hugging Face's
-        `hidden_states[1:]`; `norm=True` applies the final LayerNorm to each."""
-        x, hidden, _ = self.blocks(self.embed(images), return_hidden=True)
-        return self.norm(x), [self.norm(h) if norm else h for h in hidden]
 
     def attention_maps(self, images: torch.Tensor) -> list[torch.Tensor]:
         """The attention weights of every block, a list of `depth` tensors
