@@ -58,9 +58,9 @@ def dist(scratch):
 
 
 def shipped() -> list[str]:
-    "The files the package needs at run time besides its code: the weights folder (tracked files)."
-    files = run("git", "-C", ROOT, "ls-files", "vit_lit/weights").split()
-    assert files, "vit_lit/weights has no tracked files"
+    "The files the package needs at run time besides its code: the weights and the JavaScript (tracked files)."
+    files = run("git", "-C", ROOT, "ls-files", "vit_lit/weights", "vit_lit/js").split()
+    assert any(f.startswith("vit_lit/js/") for f in files) and any(f.startswith("vit_lit/weights/") for f in files)
     return files
 
 
@@ -73,12 +73,13 @@ def test_wheel_carries_the_package_and_its_weights(dist):
     code = {str(p.relative_to(ROOT)) for p in (ROOT / "vit_lit").glob("*.py")}
     assert code | set(shipped()) <= names, (code | set(shipped())) - names
     assert dist["wheel"].name == f"vit_lit-{VERSION}-py3-none-any.whl"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE") for n in names), "the wheel carries no LICENSE"
 
 
 def test_sdist_builds_the_same_package(dist):
     with tarfile.open(dist["sdist"]) as sdist:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
-    assert {"setup.py", "settings.ini", "README.md", "CHANGELOG.md"} <= names
+    assert {"setup.py", "settings.ini", "README.md", "CHANGELOG.md", "LICENSE"} <= names
     assert set(shipped()) <= names
 
 
