@@ -44,7 +44,8 @@ not see its buffers, so every model runs in a fresh subprocess that builds the
 model, the optimizer and the batch, resets the kernel's high-water mark of its
 resident set (/proc/self/clear_refs), runs 3 calls and reports how far the
 high-water mark (VmHWM) rose above the resident set it started from; the table
-shows the median of 5 such processes. A training
+shows the median of 5 such processes. Each runs with MALLOC_MMAP_THRESHOLD_=65536,
+so that freed tensor buffers leave the resident set at once (see peak_memory). A training
 step's number includes AdamW's state (allocated by the first step).
 """
 from __future__ import annotations
@@ -246,9 +247,14 @@ def peak_memory(preset, batch_size, name, mode, candidate, reps: int = 5) -> flo
     tens of MiB from run to run (the C allocator's arenas and thread pools)."""
     cmd = [sys.executable, __file__, "--_memory",
            json.dumps([preset, batch_size, name, mode, candidate])]
+    # glibc serves every allocation of 64 KiB or more (every tensor buffer that matters) by its own
+    # mmap and gives it back when freed, so the resident set follows the live tensors instead of
+    # the heap's history: medians of 3 processes then agree within ~0.2 MiB (without it they moved
+    # by tens of MiB, e.g. 19 to 48 MiB for one model and row). The same for every model.
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
     found = []
     for _ in range(reps + 1):  # one spare run: a module rewritten under us must not end the run
-        out = subprocess.run(cmd, capture_output=True, text=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if out.returncode == 0:
             found.append(float(out.stdout.strip().splitlines()[-1]))
             if len(found) == reps:
