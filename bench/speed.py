@@ -46,7 +46,12 @@ resident set (/proc/self/clear_refs), runs 3 calls and reports how far the
 high-water mark (VmHWM) rose above the resident set it started from; the table
 shows the median of 5 such processes. Each runs with MALLOC_MMAP_THRESHOLD_=65536,
 so that freed tensor buffers leave the resident set at once (see peak_memory). A training
-step's number includes AdamW's state (allocated by the first step).
+step's number includes AdamW's state (allocated by the first step). The resident set
+also counts what the first call touches once (code pages, thread pools: about 12 MiB
+here) and still moves by ~0.2 MiB between processes, so the same process then reports
+the exact tensor peak of one more call (`tensor_peak`: torch.profiler's memory
+timeline, every tensor buffer created and freed; the same in every run).
+`--memory-only` skips the timing.
 """
 from __future__ import annotations
 
@@ -239,7 +244,27 @@ def memory_child(preset: str, batch_size: int, name: str, mode: str,
     before = _status_kib("VmRSS")
     for _ in range(3):  # the first call allocates AdamW's state: part of training
         fn()
-    return (_status_kib("VmHWM") - before) / 1024
+    rss = (_status_kib("VmHWM") - before) / 1024
+    return rss, tensor_peak(fn)
+
+
+def tensor_peak(fn) -> float:
+    """The most tensor memory alive at once during one more call, above what was
+    alive before it, MiB: torch.profiler's memory timeline (every tensor buffer
+    created and destroyed, in order), so the same every run, and blind to what
+    the resident set also holds (code pages, the interpreter's objects, the
+    allocator's slack). A training step's AdamW state exists by then (the
+    resident-set number above counts it)."""
+    from torch.profiler import ProfilerActivity, profile
+    from torch.profiler._memory_profiler import Action
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True,
+                 record_shapes=True, with_stack=True) as prof:
+        fn()
+    live = peak = 0
+    for _, action, _, size in prof._memory_profile().timeline:
+        live += size if action == Action.CREATE else -size if action == Action.DESTROY else 0
+        peak = max(peak, live)
+    return peak / 2 ** 20
 
 
 def peak_memory(preset, batch_size, name, mode, candidate, reps: int = 5) -> float:
@@ -256,13 +281,13 @@ def peak_memory(preset, batch_size, name, mode, candidate, reps: int = 5) -> flo
     for _ in range(reps + 1):  # one spare run: a module rewritten under us must not end the run
         out = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if out.returncode == 0:
-            found.append(float(out.stdout.strip().splitlines()[-1]))
+            found.append(json.loads(out.stdout.strip().splitlines()[-1]))
             if len(found) == reps:
                 break
-    if found:
-        return statistics.median(found)
+    if found:  # (resident set: median of the processes; tensors: the same in every one)
+        return statistics.median(r for r, _ in found), statistics.median(t for _, t in found)
     print(f"peak memory of {name} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
-    return None
+    return None, None
 
 
 # --------------------------------------------------------------------------- profile
@@ -472,6 +497,8 @@ def main(argv=None):
     ap.add_argument("--only", default=None, help="run the configurations whose "
                     "preset name contains this text")
     ap.add_argument("--no-memory", action="store_true", help="skip peak memory")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="measure peak memory only, no timing")
     ap.add_argument("--candidate", default=None, help="a .py file with "
                     "build(cfg) -> nn.Module, timed as a third model")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
@@ -491,7 +518,7 @@ def main(argv=None):
         ap.error("--compile is for --device cuda")
 
     if args._memory:
-        print(memory_child(*json.loads(args._memory)))
+        print(json.dumps(memory_child(*json.loads(args._memory))))
         return
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -503,7 +530,9 @@ def main(argv=None):
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     threads = torch.get_num_threads()
     msize = 1024 if args.quick else 2048
-    peak = matmul_peak(msize, 3 if args.quick else 8)
+    if args.memory_only and args.no_memory:
+        ap.error("--memory-only and --no-memory leave nothing to measure")
+    peak = float("nan") if args.memory_only else matmul_peak(msize, 3 if args.quick else 8)
     peaks = []
     print(f"{today}; {cpu_name()}, {threads} threads ({os.cpu_count()} CPUs); "
           f"torch {torch.__version__}; float32 matmul at start {peak:.0f} GFLOP/s\n")
@@ -519,42 +548,48 @@ def main(argv=None):
             profile(models, x, y, preset, args.rows)
         fl = flops_per_image(cfg)
         for mode, make, mult in (("forward", forward_fn, 1), ("train step", train_fn, 3)):
-            fns = {name: make(m, x, y) for name, m in models.items()}
-            # the matmul runs among the models, so the peak sees the same load
-            fns["matmul"] = matmul_fn(msize)
-            sec = interleaved(fns, reps, target_s, warmup)
-            peak_here = 2 * msize ** 3 / sec.pop("matmul") / 1e9
-            peaks.append(peak_here)
+            if args.memory_only:
+                sec, peak_here = {name: float("nan") for name in models}, float("nan")
+            else:
+                fns = {name: make(m, x, y) for name, m in models.items()}
+                # the matmul runs among the models, so the peak sees the same load
+                fns["matmul"] = matmul_fn(msize)
+                sec = interleaved(fns, reps, target_s, warmup)
+                peak_here = 2 * msize ** 3 / sec.pop("matmul") / 1e9
+                peaks.append(peak_here)
             for name in models:
-                mem = (None if args.no_memory else
-                       peak_memory(preset, bs, name, "forward" if mode == "forward"
-                                   else "train", args.candidate,
-                                   reps=1 if args.quick else 5))
+                rss, tensors = ((None, None) if args.no_memory else
+                                peak_memory(preset, bs, name, "forward" if mode == "forward"
+                                            else "train", args.candidate,
+                                            reps=1 if args.quick else 5))
                 ips = bs / sec[name]
                 gflops = ips * fl * mult / 1e9
                 rows.append(dict(config=label, batch=bs, mode=mode, model=name,
                                  ips=ips, ratio=sec["timm"] / sec[name],
                                  gflops=gflops, share=gflops / peak_here,
-                                 mem=mem))
+                                 mem=rss, tensors=tensors))
             print(f"  {mode}: " + ", ".join(
                 f"{r['model']} {r['ips']:.1f} img/s ({r['ratio']:.3f}x"
-                + ("" if r["mem"] is None else f", peak {r['mem']:.0f} MiB") + ")"
+                + ("" if r["mem"] is None else
+                   f", peak {r['mem']:.2f} MiB, tensors {r['tensors']:.2f} MiB") + ")"
                 for r in rows[-len(models):]) + f"; matmul {peak_here:.0f} GFLOP/s",
                 flush=True)
 
     print(f"\n| configuration | batch | pass | model | images/s | vs timm | GFLOP/s "
-          f"| of peak | peak memory (MiB) |")
-    print("|---|--:|---|---|--:|--:|--:|--:|--:|")
+          f"| of peak | peak memory (MiB) | tensor peak (MiB) |")
+    print("|---|--:|---|---|--:|--:|--:|--:|--:|--:|")
     for r in rows:
-        mem = "-" if r["mem"] is None else f"{r['mem']:.0f}"
+        mem = "-" if r["mem"] is None else f"{r['mem']:.2f}"
+        tensors = "-" if r["tensors"] is None else f"{r['tensors']:.2f}"
+        timing = ("| - | - | - | - " if args.memory_only else
+                  f"| {r['ips']:.1f} | {r['ratio']:.3f}x | {r['gflops']:.1f} | {r['share']:.0%} ")
         print(f"| {r['config']} | {r['batch']} | {r['mode']} | {r['model']} "
-              f"| {r['ips']:.1f} | {r['ratio']:.3f}x | {r['gflops']:.1f} "
-              f"| {r['share']:.0%} | {mem} |")
+              f"{timing}| {mem} | {tensors} |")
     print(f"\nMeasured {today} on {cpu_name()}, {threads} threads, torch "
           f"{torch.__version__}; median of {reps} interleaved repetitions; "
           f"'of peak' against a {msize}x{msize} float32 matmul timed among the "
-          f"models (median {statistics.median(peaks):.0f}, best "
-          f"{max(peaks):.0f} GFLOP/s).")
+          f"models (median {statistics.median(peaks or [float('nan')]):.0f}, best "
+          f"{max(peaks or [float('nan')]):.0f} GFLOP/s).")
 
 
 if __name__ == "__main__":
