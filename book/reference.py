@@ -257,10 +257,22 @@ def chapter_fields(module: str, name: str, lang: str, order: list[str]) -> list[
     return fields + ([f":{words['used']}: :doc:`/nbs/{chapter}`"] if chapter else [])
 
 
+def inherited_members(cls: type) -> str:
+    """The option that also documents what a class inherits from vit_lit's own (private) bases,
+    e.g. ViT's `forward_intermediates` from `_TimmFeatures`, but not what torch's or Python's
+    classes give it (nn.Module's ~60 methods): autodoc's `:inherited-members:` names the bases
+    to leave out. Empty for a class with no such base."""
+    ours = [b for b in cls.__mro__[1:] if b.__module__.startswith("vit_lit")]
+    if not ours:
+        return ""
+    others = sorted({b.__name__ for b in cls.__mro__[1:] if b not in ours and b is not object})
+    return f"   :inherited-members: {', '.join(others)}\n"
+
+
 def entry(module: str, name: str, lang: str, order: list[str], exported: set[str]) -> str:
     obj = getattr(importlib.import_module(f"vit_lit.{module}"), name)
     if isinstance(obj, type):
-        directive = f".. autoclass:: {name}\n   :members:\n"
+        directive = f".. autoclass:: {name}\n   :members:\n" + inherited_members(obj)
     elif callable(obj):
         directive = f".. autofunction:: {name}\n"
     else:

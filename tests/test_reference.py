@@ -122,3 +122,13 @@ def test_backticked_names_become_links_or_literals():
     assert vitlit_api.link("create_vit", targets, "train") == ":py:obj:`create_vit <vit_lit.model.create_vit>`"
     assert vitlit_api.link("vit_lit.fit", targets, "cli") == ":py:obj:`vit_lit.fit <vit_lit.train.fit>`"
     assert vitlit_api.link("attn.qkv", targets, "model") == "``attn.qkv``"
+
+
+def test_inherited_members_only_from_vit_lit_bases():
+    from reference import inherited_members
+
+    from vit_lit.block import Encoder
+    from vit_lit.model import ViT
+
+    assert inherited_members(ViT) == "   :inherited-members: Module\n"  # _TimmFeatures' methods
+    assert inherited_members(Encoder) == ""  # nothing of vit_lit's own to inherit

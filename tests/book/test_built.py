@@ -187,6 +187,15 @@ def test_reference_documents_exactly_the_public_names(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_reference_documents_what_vit_inherits_from_vit_lit_only(lang):
+    "ViT's timm feature methods come from a private base: documented; nn.Module's are not."
+    names = documented(lang)
+    for method in ("forward_intermediates", "prune_intermediate_layers", "forward_features"):
+        assert f"vit_lit.model.ViT.{method}" in names, method
+    assert not {f"vit_lit.model.ViT.{m}" for m in ("zero_grad", "state_dict", "to")} & names
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_reference_pages_speak_the_edition_language(lang):
     index = (HTML / lang / "api" / "index.html").read_text(encoding="utf-8")
     assert ("API 레퍼런스" in index) == (lang == "ko") and ("API reference" in index) == (lang == "en")
