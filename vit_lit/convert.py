@@ -244,13 +244,12 @@ def _timm_problems(model: nn.Module) -> list[str]:
                 "one linear map)"]
     identity = lambda m: isinstance(m, nn.Identity)
     avg = model.global_pool == "avg"
-    distilled = type(model) is VisionTransformerDistilled
     grid = tuple(model.patch_embed.grid_size)
     checks = [
         (grid[0] == grid[1] and len(set(model.patch_embed.patch_size)) == 1,
          f"non-square images or patches (grid {grid[0]}x{grid[1]}, patches "
          f"{'x'.join(map(str, model.patch_embed.patch_size))})"),
-        (model.global_pool == "token" or (avg and not distilled),
+        (model.global_pool in ("token", "avg"),
          f"global_pool={model.global_pool!r} (ViT reads the CLS token, or "
          "with pool='avg' the mean of the patch tokens)"),
         (model.has_class_token != avg,

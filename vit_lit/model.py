@@ -76,7 +76,8 @@ class _TimmFeatures:
         to each; the CLS token's row is split off, the patch tokens come as
         feature maps (B, dim, grid, grid) with `output_fmt="NCHW"` or as
         (B, n, dim) with `"NLC"`, and with `return_prefix_tokens` each is
-        a pair (patch tokens, prefix rows (B, num_prefix_tokens, dim)). `stop_early` runs only
+        a pair (patch tokens, prefix rows (B, num_prefix_tokens, dim)),
+        unless there is no prefix token (pool="avg"). `stop_early` runs only
         the blocks up to the last one taken. Returns (the final features
         `forward_features` would give, the list), only the list
         with `intermediates_only`, or with `output_dict` a dict with timm's
@@ -106,6 +107,7 @@ class _TimmFeatures:
             b, grid = x.shape[0], self.embed.patch_embed.grid
             taken = [y.reshape(b, *grid, -1).permute(0, 3, 1, 2).contiguous()
                      for y in taken]
+        return_prefix_tokens = return_prefix_tokens and n > 0  # as timm
         if output_dict:
             out = {"image_intermediates": taken}
             if return_prefix_tokens:
