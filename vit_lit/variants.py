@@ -5,8 +5,6 @@ __all__ = ['VARIANT_DEFAULTS', 'sincos_pos_embed', 'diagonal_shifts', 'ShiftedPa
            'locality_scores', 'LSAttention', 'check_variants', 'variant_embedding', 'use_lsa', 'distilled_head']
 
 # %% ../nbs/87_variants.ipynb #v87a0005
-import math
-
 import torch
 import torch.nn.functional as F
 from einops import rearrange
@@ -22,8 +20,7 @@ def sincos_pos_embed(grid: int, dim: int, prefix: int = 0) -> torch.Tensor:
     (1, prefix + grid*grid, dim), patches row by row, `prefix` zero rows in
     front for the CLS (and distillation) tokens. As in MAE, the first half
     of each row encodes the patch's column x, the second its row y; each
-    half is
-    [sin(p * w_k) for k < dim/4] then [cos(p * w_k)], with
+    half is [sin(p * w_k) for k < dim/4] then [cos(p * w_k)], with
     w_k = 10000^(-k/(dim/4))."""
     if dim % 4:
         raise ValueError(f"sin-cos positions need dim divisible by 4 (sin "
