@@ -369,6 +369,13 @@ def test_training_forward_and_backward(opts):
     assert torch.nn.functional.cross_entropy(vit(x), y) < loss
 
 
+def test_trace_shapes_refuses_variants():
+    from vit_lit import trace_shapes
+    with pytest.raises(ValueError, match="trace_shapes follows the guide's ViT.*'pool': 'avg'"):
+        trace_shapes(ViT(**SMALL, pool="avg"), images())
+    assert len(trace_shapes(ViT(**SMALL), images())) == 15
+
+
 def test_set_image_size_refuses_variants():
     with pytest.raises(ValueError, match="default embedding only"):
         ViT(**SMALL, pool="avg").set_image_size(16)

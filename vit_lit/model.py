@@ -602,6 +602,9 @@ def trace_shapes(model: ViT, images: torch.Tensor) -> list[ShapeRow]:
     if not all(hasattr(model, part) for part in ("embed", "blocks", "head")):
         raise TypeError(f"trace_shapes needs a vit_lit ViT, got "
                         f"{type(model).__name__}; build one with create_vit")
+    if getattr(model, "_variant", None):
+        raise ValueError(f"trace_shapes follows the guide's ViT, not one with "
+                         f"{model._variant}; trace a ViT built without them")
     seen = _record(model, images)
     heads = model.blocks[0].attn.num_heads
     q, k, v = split_qkv(seen["qkv"], heads)
