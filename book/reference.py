@@ -49,6 +49,12 @@ MODULES = [
      "`create_vit`입니다.",
      "The whole ViT with its classifier, the presets, and `create_vit`, which also loads the "
      "trained weights."),
+    ("variants", "작은 데이터를 위한 변형", "Variants for small data",
+     "`ViT`의 옵션이 쓰는 부품입니다. 고정된 사인-코사인 위치, 합성곱 스템, 이동 패치 "
+     "토큰화(SPT), 지역 셀프 어텐션(LSA), DeiT의 증류 토큰을 담은 임베딩입니다.",
+     "The parts behind `ViT`'s options: fixed sin-cos positions, a convolutional stem, Shifted "
+     "Patch Tokenization (SPT), Locality Self-Attention (LSA), and the embedding with DeiT's "
+     "distillation token."),
     ("train", "학습", "Training",
      "학습 루프 `fit`, 평가 `evaluate`, 학습률 스케줄과 데이터 증강입니다.",
      "The training loop `fit`, `evaluate`, the learning-rate schedule and data augmentation."),

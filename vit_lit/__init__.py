@@ -7,7 +7,8 @@ __all__ = ['Attention', 'attend', 'attention_weights', 'split_qkv', 'Block', 'En
            'set_lang', 't', 'patchify', 'unpatchify', 'PRESETS', 'ViT', 'create_vit', 'resample_pos_embed',
            'trace_shapes', 'from_hf', 'from_pretrained', 'from_timm', 'save_pretrained', 'to_hf', 'to_timm',
            'Checkpoint', 'load_checkpoint', 'load_model', 'save_checkpoint', 'evaluate', 'fit', 'random_shift',
-           'shift_images', 'top_classes', 'warmup_cosine']
+           'shift_images', 'top_classes', 'warmup_cosine', 'ConvStem', 'LSAttention', 'ShiftedPatchTokenization',
+           'VariantEmbedding', 'diagonal_shifts', 'sincos_pos_embed']
 
 # %% ../nbs/99_init.ipynb #fb3a9d16
 import importlib
@@ -30,6 +31,8 @@ _sources = {
                    "save_checkpoint"],
     "train": ["evaluate", "fit", "random_shift", "shift_images",
               "top_classes", "warmup_cosine"],
+    "variants": ["ConvStem", "LSAttention", "ShiftedPatchTokenization",
+                 "VariantEmbedding", "diagonal_shifts", "sincos_pos_embed"],
 }
 _module_of = {name: module for module, names in _sources.items()
               for name in names}
@@ -44,7 +47,9 @@ _all_ = ["Attention", "attend", "attention_weights", "split_qkv", "Block",
          "from_pretrained", "from_timm", "save_pretrained", "to_hf", "to_timm",
          "Checkpoint", "load_checkpoint", "load_model", "save_checkpoint",
          "evaluate", "fit", "random_shift", "shift_images", "top_classes",
-         "warmup_cosine"]
+         "warmup_cosine", "ConvStem", "LSAttention",
+         "ShiftedPatchTokenization", "VariantEmbedding", "diagonal_shifts",
+         "sincos_pos_embed"]
 
 
 def __getattr__(name: str):

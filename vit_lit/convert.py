@@ -14,10 +14,14 @@ import torch
 from torch import nn
 
 from .model import ViT
+from .variants import VARIANT_DEFAULTS
 
 # %% ../nbs/92_convert.ipynb #eadf05ef
-def _timm_names(name: str) -> list[str]:
-    "timm's name for ViT's parameter `name`: the same, without `embed.`."
+def _timm_names(name: str, avg: bool = False) -> list[str]:
+    """timm's name for ViT's parameter `name`: the same, without `embed.`;
+    with `avg` (pool="avg") the final `norm` is timm's `fc_norm`."""
+    if avg and name.startswith("norm."):
+        return ["fc_" + name]
     return [name.removeprefix("embed.")]
 
 
@@ -63,10 +67,34 @@ def _export(vit: ViT, names: Callable[[str], list[str]]) -> dict:
     return out
 
 
+_TIMM = "timm's VisionTransformer"
+_HF = "Hugging Face's ViTForImageClassification"
+
+
+def _refuse_options(vit: ViT, who: str, target: str,
+                    allowed: tuple[str, ...]) -> None:
+    """Fail, naming the option and its value, when `vit` was built with a
+    small-data option (`vit_lit.variants`) that `target` cannot hold."""
+    held = {k: v for k, v in vit.config.items() if k in VARIANT_DEFAULTS
+            and k not in allowed}
+    if held:
+        options = ", ".join(f"{k}={v!r}" for k, v in held.items())
+        raise ValueError(
+            f"{who}: {target} has no equivalent of {options}; convert a ViT "
+            f"built without it (only {', '.join(allowed) or 'no option'} "
+            "can be converted), or keep this model in vit_lit")
+
+
 def to_timm(vit: ViT) -> dict[str, torch.Tensor]:
     """`vit`'s weights as a state dict that timm's `VisionTransformer` of the
-    same configuration (`timm_config(vit)`) loads strictly; copies."""
-    return _export(vit, _timm_names)
+    same configuration (`timm_config(vit)`) loads strictly, or with
+    `distill_token` its `VisionTransformerDistilled` (timm.models.deit);
+    copies. Fixed sin-cos positions become timm's (learned) `pos_embed`;
+    a conv stem, SPT and LSA are refused."""
+    _refuse_options(vit, "to_timm", _TIMM,
+                    ("pool", "pos_embed", "distill_token"))
+    avg = vit.config.get("pool") == "avg"
+    return _export(vit, partial(_timm_names, avg=avg))
 
 
 def to_hf(vit: ViT, version: int = 5) -> dict[str, torch.Tensor]:
@@ -76,12 +104,17 @@ def to_hf(vit: ViT, version: int = 5) -> dict[str, torch.Tensor]:
     if version not in _HF_LAYER:
         raise ValueError(f"version must be 5 (transformers 5.x) or 4 "
                          f"(transformers 4.x), got {version!r}")
+    _refuse_options(vit, "to_hf", _HF,
+                    ("pos_embed",))
     return _export(vit, partial(_hf_names, version=version))
 
 # %% ../nbs/92_convert.ipynb #5a4678d1
 def timm_config(vit: ViT) -> dict:
-    "Keyword arguments for timm's `VisionTransformer` shaped like `vit`."
+    """Keyword arguments for timm's `VisionTransformer` shaped like `vit`
+    (for `VisionTransformerDistilled` with `distill_token`)."""
     c = vit.config
+    _refuse_options(vit, "timm_config", _TIMM,
+                    ("pool", "pos_embed", "distill_token"))
     ratio = c["mlp_dim"] / c["dim"]
     if int(c["dim"] * ratio) != c["mlp_dim"]:
         raise ValueError(
@@ -91,6 +124,8 @@ def timm_config(vit: ViT) -> dict:
                   in_chans=c["channels"], num_classes=c["num_classes"],
                   embed_dim=c["dim"], depth=c["depth"], num_heads=c["heads"],
                   mlp_ratio=ratio, qkv_bias=c["qkv_bias"])
+    if c.get("pool") == "avg":
+        kwargs.update(global_pool="avg", class_token=False)
     if c["eps"] != 1e-6:
         kwargs["norm_layer"] = partial(nn.LayerNorm, eps=c["eps"])
     return kwargs
@@ -99,6 +134,8 @@ def timm_config(vit: ViT) -> dict:
 def hf_config(vit: ViT) -> dict:
     "Keyword arguments for Hugging Face's `ViTConfig` shaped like `vit`."
     c = vit.config
+    _refuse_options(vit, "hf_config", _HF,
+                    ("pos_embed",))
     return dict(image_size=c["image_size"], patch_size=c["patch_size"],
                 num_channels=c["channels"], num_labels=c["num_classes"],
                 hidden_size=c["dim"], num_hidden_layers=c["depth"],
@@ -129,7 +166,7 @@ def _check_keys(state: Mapping, expected: dict, who: str) -> None:
 
 
 def _infer_config(state: Mapping, names: Callable[[str], list[str]],
-                  heads, eps: float, who: str) -> dict:
+                  heads, eps: float, who: str, options: dict) -> dict:
     "ViT's configuration from the shapes in another library's state dict."
     def get(name: str) -> torch.Tensor:
         key = names(name)[0]
@@ -150,11 +187,12 @@ def _infer_config(state: Mapping, names: Callable[[str], list[str]],
             f"positions (1, n+1, dim), got {tuple(proj.shape)} and "
             f"{tuple(pos.shape)}")
     dim, channels, patch = proj.shape[:3]
-    grid = math.isqrt(pos.shape[1] - 1)
-    if grid * grid != pos.shape[1] - 1:
+    prefix = (options.get("pool") != "avg") + bool(options.get("distill_token"))
+    grid = math.isqrt(pos.shape[1] - prefix)
+    if grid * grid != pos.shape[1] - prefix:
         raise ValueError(
-            f"{who}: {pos.shape[1]} positions are not 1 + a square grid of "
-            "patches; only square images are supported")
+            f"{who}: {pos.shape[1]} positions are not {prefix} + a square "
+            "grid of patches; only square images are supported")
     depth = 0
     while names(f"blocks.{depth}.norm1.weight")[0] in state:
         depth += 1
@@ -165,13 +203,15 @@ def _infer_config(state: Mapping, names: Callable[[str], list[str]],
                 depth=depth, heads=heads,
                 mlp_dim=get("blocks.0.mlp.fc1.weight").shape[0],
                 channels=channels, eps=eps,
-                qkv_bias=names("blocks.0.attn.qkv.bias")[0] in state)
+                qkv_bias=names("blocks.0.attn.qkv.bias")[0] in state,
+                **options)
 
 
 def _import(state: Mapping, names: Callable[[str], list[str]], heads,
-            eps: float, who: str) -> ViT:
-    "Check `state` against the ViT it implies, then build that ViT from it."
-    config = _infer_config(state, names, heads, eps, who)
+            eps: float, who: str, options: dict | None = None) -> ViT:
+    """Check `state` against the ViT it implies (with the small-data
+    `options` given), then build that ViT from it."""
+    config = _infer_config(state, names, heads, eps, who, options or {})
     with torch.device("meta"):
         vit = ViT(**config)
     expected = {k: v.shape for k, v in _export(vit, names).items()}
@@ -189,8 +229,9 @@ def _problems(checks: list[tuple[bool, str]]) -> list[str]:
 def _timm_problems(model: nn.Module) -> list[str]:
     "What a timm model has that ViT does not, one phrase each."
     from timm.layers import Attention, Mlp
+    from timm.models.deit import VisionTransformerDistilled
     from timm.models.vision_transformer import Block, VisionTransformer
-    if type(model) is not VisionTransformer:
+    if type(model) not in (VisionTransformer, VisionTransformerDistilled):
         return [f"the class {type(model).__name__} (from_timm reads timm's "
                 "VisionTransformer)"]
     from timm.layers import PatchEmbed
@@ -202,14 +243,18 @@ def _timm_problems(model: nn.Module) -> list[str]:
                 "vit_tiny_r_s16_p8_224 or *_r50_*; ViT embeds patches with "
                 "one linear map)"]
     identity = lambda m: isinstance(m, nn.Identity)
+    avg = model.global_pool == "avg"
     grid = tuple(model.patch_embed.grid_size)
     checks = [
         (grid[0] == grid[1] and len(set(model.patch_embed.patch_size)) == 1,
          f"non-square images or patches (grid {grid[0]}x{grid[1]}, patches "
          f"{'x'.join(map(str, model.patch_embed.patch_size))})"),
-        (model.global_pool == "token",
-         f"global_pool={model.global_pool!r} (ViT reads the CLS token)"),
-        (model.has_class_token, "no class token (class_token=False)"),
+        (model.global_pool in ("token", "avg"),
+         f"global_pool={model.global_pool!r} (ViT reads the CLS token, or "
+         "with pool='avg' the mean of the patch tokens)"),
+        (model.has_class_token != avg,
+         "an average pool beside a class token (ViT's pool='avg' has none)"
+         if avg else "no class token (class_token=False)"),
         (model.num_reg_tokens == 0, "register tokens (reg_tokens)"),
         (not model.no_embed_class, "no_embed_class=True"),
         (model.pos_embed is not None, "no positional embedding"),
@@ -217,7 +262,9 @@ def _timm_problems(model: nn.Module) -> list[str]:
         (not model.patch_embed.dynamic_img_pad, "dynamic_img_pad=True"),
         (identity(model.patch_embed.norm), "a norm in the patch embedding"),
         (identity(model.norm_pre), "a norm before the blocks (pre_norm)"),
-        (identity(model.fc_norm), "a norm after pooling (fc_norm)"),
+        (identity(model.fc_norm) != avg,
+         "no norm after the average pool (fc_norm=False)" if avg else
+         "a norm after pooling (fc_norm)"),
         (model.attn_pool is None, "attention pooling"),
         (isinstance(model.head, (nn.Linear, nn.Identity)),
          f"the classifier {type(model.head).__name__} (ViT's is linear)"),
@@ -225,7 +272,7 @@ def _timm_problems(model: nn.Module) -> list[str]:
         (not identity(model.norm) or not identity(model.fc_norm),
          "no final norm (final_norm=False)"),
     ]
-    norms = [] if identity(model.norm) else [model.norm]
+    norms = [n for n in (model.norm, model.fc_norm) if not identity(n)]
     for block in model.blocks:
         if type(block) is not Block:
             checks.append((False, f"blocks of class {type(block).__name__}"))
@@ -290,16 +337,22 @@ def from_timm(model_or_state_dict, *, heads: int | None = None,
               eps: float | None = None) -> ViT:
     """A `ViT` with the weights of timm's `VisionTransformer` (a model, or its
     state dict with `heads`, which a state dict does not record, and `eps`,
-    default 1e-6). The configuration is read from the model or the shapes;
-    models whose architecture ViT lacks are refused, naming the feature."""
+    default 1e-6). The configuration is read from the model or the shapes:
+    no `cls_token` (timm's `global_pool="avg", class_token=False`) gives
+    pool="avg", a `dist_token` (timm's `VisionTransformerDistilled`)
+    distill_token=True; models whose architecture ViT lacks are refused,
+    naming the feature."""
     who = "from_timm"
     state = _state_of(model_or_state_dict, who, heads, eps)
     if isinstance(model_or_state_dict, nn.Module):
         model = model_or_state_dict
         _refuse(who, _timm_problems(model))
-        heads, eps = model.blocks[0].attn.num_heads, model.norm.eps
-    return _import(state, _timm_names, heads, 1e-6 if eps is None else eps,
-                   who)
+        heads, eps = model.blocks[0].attn.num_heads, model.blocks[0].norm1.eps
+    options = {**({"pool": "avg"} if "cls_token" not in state else {}),
+               **({"distill_token": True} if "dist_token" in state else {})}
+    names = partial(_timm_names, avg="pool" in options)
+    return _import(state, names, heads, 1e-6 if eps is None else eps, who,
+                   options)
 
 # %% ../nbs/92_convert.ipynb #70426892
 def _hf_problems(model: nn.Module) -> list[str]:

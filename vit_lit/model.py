@@ -18,6 +18,8 @@ from .attention import Attention
 from .block import Block, Encoder, Mlp
 from .checks import _check_heads, _check_positive_int
 from .embedding import ViTEmbedding
+from .variants import (check_variants, distilled_head, use_lsa,
+                              variant_embedding)
 
 # %% ../nbs/12_classifier.ipynb #timmfeat
 from collections.abc import Sequence
@@ -74,9 +76,10 @@ class _TimmFeatures:
         to each; the CLS token's row is split off, the patch tokens come as
         feature maps (B, dim, grid, grid) with `output_fmt="NCHW"` or as
         (B, n, dim) with `"NLC"`, and with `return_prefix_tokens` each is
-        a pair (patch tokens, CLS row (B, 1, dim)). `stop_early` runs only
+        a pair (patch tokens, prefix rows (B, num_prefix_tokens, dim)),
+        unless there is no prefix token (pool="avg"). `stop_early` runs only
         the blocks up to the last one taken. Returns (the final features
-        `forward_features` would give (B, n+1, dim), the list), only the list
+        `forward_features` would give, the list), only the list
         with `intermediates_only`, or with `output_dict` a dict with timm's
         keys `image_intermediates`, `image_intermediates_prefix` (with
         `return_prefix_tokens`) and `image_features`. The whole token
@@ -96,23 +99,25 @@ class _TimmFeatures:
             x = (checkpoint(block, x, use_reentrant=False) if checkpointing
                  else block(x))
             if i in take:
-                taken.append(self.norm(x) if norm else x)
-        prefix = [y[:, :1] for y in taken]
-        taken = [y[:, 1:] for y in taken]
+                taken.append(self._norm_tokens(x) if norm else x)
+        n = self.num_prefix_tokens
+        prefix = [y[:, :n] for y in taken]
+        taken = [y[:, n:] for y in taken]
         if output_fmt == "NCHW":
             b, grid = x.shape[0], self.embed.patch_embed.grid
             taken = [y.reshape(b, *grid, -1).permute(0, 3, 1, 2).contiguous()
                      for y in taken]
+        return_prefix_tokens = return_prefix_tokens and n > 0  # as timm
         if output_dict:
             out = {"image_intermediates": taken}
             if return_prefix_tokens:
                 out["image_intermediates_prefix"] = prefix
             if not intermediates_only:
-                out["image_features"] = self.norm(x)
+                out["image_features"] = self._norm_tokens(x)
             return out
         if return_prefix_tokens:
             taken = list(zip(taken, prefix))
-        return taken if intermediates_only else (self.norm(x), taken)
+        return taken if intermediates_only else (self._norm_tokens(x), taken)
 
     def prune_intermediate_layers(self, indices: int | Sequence[int] = 1,
                                   prune_norm: bool = False,
@@ -142,12 +147,21 @@ class ViT(_TimmFeatures, nn.Module):
     `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face 1e-12);
     `fused=False` makes attention take the explicit path always; `in_chans`
     is timm's name for `channels`. timm's `forward_intermediates` and
-    `prune_intermediate_layers` come from `_TimmFeatures`."""
+    `prune_intermediate_layers` come from `_TimmFeatures`. The small-data
+    options (`vit_lit.variants`; defaults: this model) are `pool` ("cls",
+    or "avg": no CLS token, LayerNorm after the mean of the tokens, timm's
+    `global_pool="avg", class_token=False`), `pos_embed` ("learned" or
+    fixed "sincos"), `stem` ("patch" or "conv"), `spt` (Shifted Patch
+    Tokenization), `lsa` (Locality Self-Attention) and `distill_token`
+    (DeiT's, with a second head `head_dist`)."""
 
     def __init__(self, *, image_size: int, patch_size: int, num_classes: int,
                  dim: int, depth: int, heads: int, mlp_dim: int,
                  channels: int = 3, eps: float = 1e-6, qkv_bias: bool = True,
-                 fused: bool = True, in_chans: int | None = None):
+                 fused: bool = True, in_chans: int | None = None,
+                 pool: str = "cls", pos_embed: str = "learned",
+                 stem: str = "patch", spt: bool = False, lsa: bool = False,
+                 distill_token: bool = False):
         super().__init__()
         if in_chans is not None:  # timm's name for `channels`
             if channels not in (3, in_chans):
@@ -159,11 +173,23 @@ class ViT(_TimmFeatures, nn.Module):
             num_classes=num_classes, dim=dim, depth=depth, heads=heads,
             mlp_dim=mlp_dim, channels=channels, eps=eps, qkv_bias=qkv_bias)
         _check_config(self._config)
-        self.embed = ViTEmbedding(image_size, patch_size, channels, dim)
+        self._variant = check_variants(  # the options not at their default
+            pool=pool, pos_embed=pos_embed, stem=stem, spt=spt, lsa=lsa,
+            distill_token=distill_token)
+        self._config.update(self._variant)
+        self.embed = (variant_embedding(image_size, patch_size, channels, dim,
+                                        **self._variant)
+                      if self._variant.keys() - {"lsa"} else
+                      ViTEmbedding(image_size, patch_size, channels, dim))
         self.blocks = Encoder(depth, dim, heads, mlp_dim, eps=eps,
                               qkv_bias=qkv_bias, fused=fused)
+        if lsa:
+            use_lsa(self.blocks)
         self.norm = nn.LayerNorm(dim, eps=eps)
         self.head = _head(dim, num_classes)
+        if distill_token:
+            self.head_dist = _head(dim, num_classes)
+            self.distilled_training = False  # timm's switch
         self.apply(_init_weights)
         self.register_load_state_dict_pre_hook(_timm_embedding_names)
         # the input contract (timm's pretrained_cfg keys): pixels in [0, 1],
@@ -203,18 +229,40 @@ class ViT(_TimmFeatures, nn.Module):
 
     embed_dim = num_features
 
+    @property
+    def num_prefix_tokens(self) -> int:
+        "The tokens before the patches: CLS, DeiT's (timm's attribute)."
+        return getattr(self.embed, "num_prefix_tokens", 1)
+
     def get_classifier(self) -> nn.Module:
         "The classifier, `head` (timm's method)."
         return self.head
 
-    def forward_features(self, images: torch.Tensor) -> torch.Tensor:
-        "Steps 5-12: the tokens after the last block and the final norm."
-        return self.norm(self.blocks(self.embed(images)))
+    def set_distilled_training(self, enable: bool = True) -> None:
+        """With `distill_token`: in training mode return the pair (class
+        logits, distillation logits) instead of their mean, as timm."""
+        if "distill_token" not in self._variant:
+            raise ValueError("set_distilled_training needs a model built "
+                             "with distill_token=True")
+        self.distilled_training = enable
 
-    def forward_head(self, x: torch.Tensor,
-                     pre_logits: bool = False) -> torch.Tensor:
-        "Step 13: row 0 (the CLS token) into the head; `pre_logits` skips it."
-        x = x[:, 0]
+    def _norm_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        "The final norm, on the tokens (pool='cls') or after the mean."
+        return x if self._variant.get("pool") == "avg" else self.norm(x)
+
+    def forward_features(self, images: torch.Tensor) -> torch.Tensor:
+        """Steps 5-12: the tokens after the last block and the final norm
+        (with pool="avg" the norm comes after the mean, in `forward_head`)."""
+        return self._norm_tokens(self.blocks(self.embed(images)))
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False):
+        """Step 13: row 0 (the CLS token) into the head; `pre_logits` skips
+        it. pool="avg": the normed mean of the tokens; `distill_token`:
+        `variants.distilled_head`."""
+        if "distill_token" in self._variant:
+            return distilled_head(self, x, pre_logits)
+        x = (self.norm(x.mean(dim=1)) if self._variant.get("pool") == "avg"
+             else x[:, 0])
         return x if pre_logits else self.head(x)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -231,15 +279,17 @@ class ViT(_TimmFeatures, nn.Module):
         x = self.embed(images)
         if self._cls_only_unobserved():
             return self.forward_head(self.norm(self.blocks(x, cls_only=True)))
-        return self.forward_head(self.norm(self.blocks(x)))
+        return self.forward_head(self._norm_tokens(self.blocks(x)))
 
     def _cls_only_unobserved(self) -> bool:
         """Whether the CLS-only last block is invisible from outside: the
         last block, `blocks` and `norm` are this library's own classes with
         no hooks and no replaced `forward`, and no global module hook is
-        registered. Otherwise `forward` runs every row, as timm does."""
+        registered, and the head reads row 0 alone (no pool="avg", no
+        distillation token). Otherwise `forward` runs every row, as timm."""
         blocks = self._modules["blocks"]  # _modules: this runs every call
-        if type(blocks) is not Encoder or _global_module_hooks():
+        if (type(blocks) is not Encoder or _global_module_hooks()
+                or self._variant.keys() & {"pool", "distill_token"}):
             return False
         last = next(reversed(blocks._modules.values()))
         return (_plain(blocks, recurse=False) and _plain(self._modules["norm"])
@@ -268,14 +318,20 @@ class ViT(_TimmFeatures, nn.Module):
     def reset_classifier(self, num_classes: int,
                          global_pool: str | None = None) -> None:
         """A new, freshly initialised head for `num_classes` classes (0: no
-        head, the model returns the CLS features (B, dim)), as in timm;
-        `global_pool` may only be "token" (the CLS token's row)."""
-        if global_pool not in (None, "token"):
+        head, the model returns the features (B, dim)), as in timm, with a
+        new `head_dist` too for `distill_token`; `global_pool` may only be
+        the model's own: "token" (CLS) or, with pool="avg", "avg"."""
+        pool = "avg" if self._variant.get("pool") == "avg" else "token"
+        if global_pool not in (None, pool):
             raise ValueError(f"global_pool {global_pool!r} is not supported: "
-                             "this ViT reads the CLS token ('token')")
+                             f"this ViT pools with {pool!r}; build another "
+                             "ViT (pool='cls' or 'avg') to change it")
         _check_num_classes(num_classes)
         self.head = _head(self._config["dim"], num_classes)
         self.head.apply(_init_weights)
+        if "distill_token" in self._variant:
+            self.head_dist = _head(self._config["dim"], num_classes)
+            self.head_dist.apply(_init_weights)
         self._config["num_classes"] = num_classes
 
     def set_image_size(self, image_size: int, antialias: bool = True) -> None:
@@ -283,7 +339,13 @@ class ViT(_TimmFeatures, nn.Module):
         model at 384: the positional embeddings of the patch grid are
         resampled bicubically to the new grid (`resample_pos_embed`), the
         CLS token's position is kept; every other weight is unchanged.
-        `antialias=True` resamples as timm does, `False` as Hugging Face."""
+        `antialias=True` resamples as timm does, `False` as Hugging Face.
+        Only for the default embedding (no stem, position or token option)."""
+        if type(self.embed) is not ViTEmbedding:
+            raise ValueError(
+                f"set_image_size resamples the default embedding only; this "
+                f"model has {self._variant}: build a new ViT with "
+                f"image_size={image_size} and train or load it")
         _check_config({**self.config, "image_size": image_size})
         patch = self.config["patch_size"]
         if image_size % patch:
@@ -308,7 +370,8 @@ class ViT(_TimmFeatures, nn.Module):
 
     def attention_maps(self, images: torch.Tensor) -> list[torch.Tensor]:
         """The attention weights of every block, a list of `depth` tensors
-        (B, heads, n+1, n+1), rows summing to 1. Computed on the explicit path
+        (B, heads, N, N), N tokens (n+1 with the CLS token), rows summing
+        to 1. Computed on the explicit path
         for this call only: `forward` keeps the fused path."""
         return self.blocks(self.embed(images), return_attention=True)[2]
 
@@ -539,6 +602,9 @@ def trace_shapes(model: ViT, images: torch.Tensor) -> list[ShapeRow]:
     if not all(hasattr(model, part) for part in ("embed", "blocks", "head")):
         raise TypeError(f"trace_shapes needs a vit_lit ViT, got "
                         f"{type(model).__name__}; build one with create_vit")
+    if getattr(model, "_variant", None):
+        raise ValueError(f"trace_shapes follows the guide's ViT, not one with "
+                         f"{model._variant}; trace a ViT built without them")
     seen = _record(model, images)
     heads = model.blocks[0].attn.num_heads
     q, k, v = split_qkv(seen["qkv"], heads)
