@@ -146,8 +146,8 @@ class ViT(_TimmFeatures, nn.Module):
     `vit_lit.convert` moves weights to and from timm and Hugging Face.
     `eps` is LayerNorm's epsilon (timm 1e-6, Hugging Face 1e-12);
     `fused=False` makes attention take the explicit path always; `in_chans`
-    is timm's name for `channels`. timm's `forward_intermediates` and
-    `prune_intermediate_layers` come from `_TimmFeatures`. The small-data
+    is timm's name for `channels`. It also has timm's
+    `forward_intermediates` and `prune_intermediate_layers`. The small-data
     options (`vit_lit.variants`; defaults: this model) are `pool` ("cls",
     or "avg": no CLS token, LayerNorm after the mean of the tokens, timm's
     `global_pool="avg", class_token=False`), `pos_embed` ("learned" or
