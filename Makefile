@@ -13,7 +13,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \
         test-code test-lib test-notebooks test-book test-colab test-release pins check-browser test-js \
-        setup test-jobs test-book-built book-ko book-en node-modules
+        setup test-jobs book-lane test-book-built book-ko book-en node-modules
 
 # The book's pages: _toc.yml's root, then its chapters (read here, before .venv exists).
 PAGES := $(shell sed -n 's/^root: *//p; s/^- file: *//p' _toc.yml)
@@ -35,19 +35,22 @@ test: check-browser setup check-export check-notebooks test-jobs
 setup:
 	$(MAKE) --no-print-directory -j2 --output-sync=target venv lint-workflows
 
-# make -j2 starts these jobs in the order listed, each as soon as a core is free and what it needs is
-# done (a job that must wait is passed over). First one long pytest job, and beside it the book's
-# chain: the executed pages (one job each, the last chapters first: they run longest), both builds
-# and test-book, so the browser test runs while pytest and nbval still do; then the other long jobs,
-# the longest first, the shortest last to even out the end. CPU seconds per job: README.md
-# ("Two commands"); re-cut or reorder here when they change. Every test runs once: tests/ is split
-# by file and -k, nbs/ in two lists, each complete by construction (filter-out, "not").
+# Two lanes on the two cores. make -j2 starts the jobs listed in order, each when a core is free,
+# but passes over one whose prerequisites are still running until it has tried every later one:
+# so the book's chain is one job of its own (book-lane, serial): the Korean edition's pages (the
+# last chapters first), both builds and test-book, so that the browser test runs beside pytest
+# instead of alone at the end. The other core takes the long test jobs, longest first; when the
+# lane ends, its core takes what is left. CPU seconds per job: README.md ("Two commands");
+# re-cut or reorder here when they change. Every test runs once: tests/ is split by file and -k,
+# nbs/ in two lists, each complete by construction (filter-out, "not").
 test-jobs: venv
 	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target \
-	  test-lib-rest \
+	  book-lane test-lib-rest test-notebooks-a test-seeds-b test-notebooks-b test-seeds-a test-js test-release
+
+book-lane: venv
+	$(MAKE) --no-print-directory -j1 \
 	  $(foreach lang,$(EXECUTED_EDITIONS),$(addprefix execute/$(lang)/,$(call reverse,$(PAGES)))) \
-	  book-en book-ko test-book-built \
-	  test-notebooks-a test-seeds-b test-seeds-a test-notebooks-b test-release test-js
+	  book-en book-ko test-book-built
 
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 
