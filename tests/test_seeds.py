@@ -7,6 +7,13 @@ seeds a draw runs again in this process, top to bottom, with every seed moved: `
 and the global generator starts from `offset` too. Outputs are not compared: only the asserts
 count.
 
+The explanation chapters compute the same maps and curves on the same images in every run
+(their inputs do not depend on a seed): `vit_lit.explain`'s deterministic functions (MEMOIZED)
+are run once per distinct input in this process and their results reused by the later runs
+(see `Memo`: the key is the exact bytes of every tensor and every weight passed in; anything
+it cannot key, a function or a generator, is computed as usual). An input that a seed changes
+(a randomized model, another sample) is a new key, so it is computed afresh.
+
 Training is the one thing cut short: `fit` runs one epoch (with its own seed moved), so the
 asserts about what the trained model learned (chapter 13: accuracy, learned positions, ...)
 are left out here (an assert that uses a name computed from the training is replaced by
@@ -15,6 +22,7 @@ seeds when they were written. Every other assert of chapter 13 (the untrained mo
 loss, the schedule, the data) runs here.
 """
 import ast
+import hashlib
 import re
 import tempfile
 from pathlib import Path
@@ -25,6 +33,7 @@ import pytest
 import torch
 from IPython.core.inputtransformer2 import TransformerManager
 
+import vit_lit.explain
 import vit_lit.train
 from vit_lit.i18n import get_lang, set_lang
 
@@ -92,6 +101,106 @@ def cells(name: str, offset: int) -> tuple[list[str], list[str]]:
     return out, drop.dropped
 
 
+# vit_lit.explain's functions whose result depends on their arguments alone (no random draw)
+MEMOIZED = ("attention_maps", "raw_attention_map", "rollout_map", "attention_flow_map",
+            "grad_rollout_map", "gradient_x_input_map", "integrated_gradients_map",
+            "occlusion_map", "deletion_curve", "insertion_curve")
+
+
+class Unkeyable(Exception):
+    "An argument Memo cannot key by value (a function, a generator, ...)."
+
+
+def fingerprint(value):
+    "A hashable key of `value` by content: tensors and modules by their bytes."
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, torch.Tensor):
+        data = value.detach().contiguous().cpu()
+        return ("tensor", str(data.dtype), tuple(data.shape), value.requires_grad,
+                hashlib.sha256(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"").hexdigest())
+    if isinstance(value, torch.nn.Module):
+        state = tuple((k, fingerprint(v)) for k, v in value.state_dict().items())
+        return ("module", state, *map(module_settings, value.modules()))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *map(fingerprint, value))
+    if isinstance(value, dict):
+        return ("dict", *sorted((k, fingerprint(v)) for k, v in value.items()))
+    raise Unkeyable(type(value).__name__)
+
+
+def module_settings(module: torch.nn.Module) -> tuple:
+    """What else decides a module's output: its class, its plain attributes (training, fused,
+    eps, ...) and its hooks; a forward replaced on the instance cannot be keyed."""
+    plain = tuple(sorted((k, v) for k, v in vars(module).items()
+                         if v is None or isinstance(v, (bool, int, float, str))))
+    if any(callable(v) and not isinstance(v, torch.nn.Module) for v in vars(module).values()):
+        raise Unkeyable(f"a function set on a {type(module).__name__}")
+    hooks = [module._forward_hooks, module._forward_pre_hooks, module._backward_hooks]
+    return (type(module).__qualname__, plain, *map(len, hooks))
+
+
+def cloned(value):
+    "A copy the caller may change without changing what the memo holds."
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, (tuple, list)):
+        return type(value)(map(cloned, value))
+    if isinstance(value, dict):
+        return {k: cloned(v) for k, v in value.items()}
+    return value
+
+
+class Memo:
+    "MEMOIZED's functions, each result kept by the content of its arguments (one per process)."
+
+    def __init__(self):
+        self.results, self.hits, self.misses = {}, 0, 0
+
+    def wrap(self, name: str, fn):
+        def memoized(*args, **kwargs):
+            try:
+                key = (name, fingerprint(args), fingerprint(kwargs))
+            except Unkeyable:
+                return fn(*args, **kwargs)
+            if key in self.results:
+                self.hits += 1
+            else:
+                self.misses += 1
+                self.results[key] = fn(*args, **kwargs)
+            return cloned(self.results[key])
+        return memoized
+
+    def patched(self):
+        "Context: vit_lit.explain's MEMOIZED names (and ATTRIBUTIONS' entries) memoized."
+        return _Patched(self)
+
+
+class _Patched:
+    def __init__(self, memo: Memo):
+        self.memo = memo
+
+    def __enter__(self):
+        module = vit_lit.explain
+        self.saved = {name: getattr(module, name) for name in MEMOIZED}
+        self.saved_table = dict(module.ATTRIBUTIONS)
+        wrapped = {name: self.memo.wrap(name, fn) for name, fn in self.saved.items()}
+        for name, fn in wrapped.items():
+            setattr(module, name, fn)
+        for key, fn in self.saved_table.items():
+            name = next((n for n, f in self.saved.items() if f is fn), None)
+            if name:
+                module.ATTRIBUTIONS[key] = wrapped[name]
+
+    def __exit__(self, *exc):
+        for name, fn in self.saved.items():
+            setattr(vit_lit.explain, name, fn)
+        vit_lit.explain.ATTRIBUTIONS.update(self.saved_table)
+
+
+MEMO = Memo()
+
+
 def run_notebook(name: str, offset: int, folder: Path) -> list[str]:
     code, dropped = cells(name, offset)
     real_fit = vit_lit.train.fit
@@ -108,11 +217,12 @@ def run_notebook(name: str, offset: int, folder: Path) -> list[str]:
     # as in a kernel (cells that guard `python -m` entry points look for get_ipython)
     namespace = {"__name__": "__main__", "get_ipython": lambda: None}
     try:
-        for i, source in enumerate(code):
-            try:
-                exec(compile(source, f"{name}.ipynb[code cell {i}]", "exec"), namespace)
-            finally:
-                plt.close("all")
+        with MEMO.patched():
+            for i, source in enumerate(code):
+                try:
+                    exec(compile(source, f"{name}.ipynb[code cell {i}]", "exec"), namespace)
+                finally:
+                    plt.close("all")
     finally:
         vit_lit.train.fit, tempfile.tempdir = real_fit, before
         set_lang(lang)
@@ -145,3 +255,36 @@ def test_only_trained_asserts_are_left_out():
                   "cls_before - 0.2", "norm0[-1] / norm0[0]", "after < loss"]:
         assert check in kept, check
         assert not any(check in a for a in dropped), check
+
+
+def test_memo_keys_by_content():
+    "Same bytes: computed once; another weight or pixel: computed again; a generator: never kept."
+    memo, calls = Memo(), []
+    f = memo.wrap("f", lambda model, x, generator=None: calls.append(1) or x * 2)
+    model, x = torch.nn.Linear(2, 2), torch.ones(3)
+    assert torch.equal(f(model, x), x * 2) and torch.equal(f(model, x.clone()), x * 2)
+    assert len(calls) == 1 and memo.hits == 1
+    out = f(model, x)
+    out += 1  # the caller's copy: the memo's result is unchanged
+    assert torch.equal(f(model, x), x * 2) and len(calls) == 1
+    with torch.no_grad():
+        model.weight[0, 0] += 1e-6  # one weight moved: another key
+    f(model, x)
+    f(model, torch.tensor([1.0, 1.0, 1.0 + 1e-6]))
+    assert len(calls) == 3
+    f(model, x, generator=torch.Generator())  # cannot be keyed: computed every time
+    f(model, x, generator=torch.Generator())
+    assert len(calls) == 5
+    f(model.eval(), x)  # another mode, a hook: other keys
+    model.register_forward_hook(lambda *a: None)
+    f(model, x)
+    assert len(calls) == 7
+
+
+def test_memoized_names_exist_and_patching_is_undone():
+    explain = vit_lit.explain
+    before = {n: getattr(explain, n) for n in MEMOIZED}, dict(explain.ATTRIBUTIONS)
+    with Memo().patched():
+        assert all(getattr(explain, n) is not before[0][n] for n in MEMOIZED)
+        assert explain.ATTRIBUTIONS["integrated gradients"] is not before[1]["integrated gradients"]
+    assert {n: getattr(explain, n) for n in MEMOIZED} == before[0] and explain.ATTRIBUTIONS == before[1]
