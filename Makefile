@@ -8,7 +8,7 @@ export VIT_LIT_LANG ?= en
 export PYTHONHASHSEED := 0
 # Python writes each module's bytecode (.pyc) the first time it imports it, even where the shell
 # sets PYTHONDONTWRITEBYTECODE: uv installs no .pyc, and without them every one of make test's
-# ~100 Python processes compiles torch's modules again (import torch: 6.4 s of CPU instead of 1.5).
+# ~100 Python processes compiles torch's modules again (import torch: 6.4 s of CPU instead of 2.5).
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: book test venv export clean execute colab check-export check-notebooks lint-workflows \

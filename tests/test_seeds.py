@@ -25,6 +25,7 @@ import ast
 import hashlib
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt  # the Agg backend: tests/conftest.py
@@ -155,7 +156,7 @@ class Memo:
     "MEMOIZED's functions, each result kept by the content of its arguments (one per process)."
 
     def __init__(self):
-        self.results, self.hits, self.misses = {}, 0, 0
+        self.results, self.hits = {}, 0
 
     def wrap(self, name: str, fn):
         def memoized(*args, **kwargs):
@@ -166,36 +167,26 @@ class Memo:
             if key in self.results:
                 self.hits += 1
             else:
-                self.misses += 1
                 self.results[key] = fn(*args, **kwargs)
             return cloned(self.results[key])
         return memoized
 
+    @contextmanager
     def patched(self):
-        "Context: vit_lit.explain's MEMOIZED names (and ATTRIBUTIONS' entries) memoized."
-        return _Patched(self)
-
-
-class _Patched:
-    def __init__(self, memo: Memo):
-        self.memo = memo
-
-    def __enter__(self):
+        "vit_lit.explain's MEMOIZED names (and ATTRIBUTIONS' entries for them) memoized, then restored."
         module = vit_lit.explain
-        self.saved = {name: getattr(module, name) for name in MEMOIZED}
-        self.saved_table = dict(module.ATTRIBUTIONS)
-        wrapped = {name: self.memo.wrap(name, fn) for name, fn in self.saved.items()}
-        for name, fn in wrapped.items():
-            setattr(module, name, fn)
-        for key, fn in self.saved_table.items():
-            name = next((n for n, f in self.saved.items() if f is fn), None)
-            if name:
-                module.ATTRIBUTIONS[key] = wrapped[name]
-
-    def __exit__(self, *exc):
-        for name, fn in self.saved.items():
-            setattr(vit_lit.explain, name, fn)
-        vit_lit.explain.ATTRIBUTIONS.update(self.saved_table)
+        saved, table = {name: getattr(module, name) for name in MEMOIZED}, dict(module.ATTRIBUTIONS)
+        wrapped = {name: self.wrap(name, fn) for name, fn in saved.items()}
+        by_function = {fn: wrapped[name] for name, fn in saved.items()}
+        try:
+            for name, fn in wrapped.items():
+                setattr(module, name, fn)
+            module.ATTRIBUTIONS.update({k: by_function.get(fn, fn) for k, fn in table.items()})
+            yield
+        finally:
+            for name, fn in saved.items():
+                setattr(module, name, fn)
+            module.ATTRIBUTIONS.update(table)
 
 
 MEMO = Memo()
