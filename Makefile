@@ -116,7 +116,7 @@ test-seeds-b: venv
 test-lib-rest: venv
 	$(PYTEST) tests --ignore=tests/book --ignore=tests/release --ignore=tests/test_seeds.py
 # nbval in two halves: the chapters that train or explain (the slowest) and all the others.
-NBS_A := $(wildcard nbs/1[2-5]_*.ipynb nbs/9[3-7]_*.ipynb)
+NBS_A := $(wildcard nbs/1[2-6]_*.ipynb nbs/9[3-7]_*.ipynb)
 test-notebooks-a: venv
 	$(NBVAL) $(NBS_A)
 test-notebooks-b: venv

@@ -20,7 +20,8 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg["lib_name"], cfg["lib_name"] + ".*"]),
     # the trained weights that create_vit(NAME, pretrained=True) loads (made by tools/make_weights.py)
     package_data={cfg["lib_name"]: ["weights/*.safetensors", "weights/*.json",
-                                   "js/*.js"]},  # the book's live figure and the explorer
+                                   "js/*.js",  # the book's live figure and the explorer
+                                   "results/*.jsonl"]},  # chapter 16's measured sweep
     python_requires=">=" + cfg["min_python"],
     install_requires=cfg["requirements"].split(),
     entry_points={

@@ -12,15 +12,19 @@ on the other 3,500. The 1,000 test digits are not touched (the chapter uses them
 final rows). Training: `vit_lit.fit` by `tools/make_weights.py`'s recipe (batch size, learning
 rate, weight decay, random affine augmentation), for a time budget instead of a number of epochs
 (fit sizes its schedule to the budget), one torch thread per run, one run per (variant, budget,
-seed). A variant is the `vit_mnist_patch4_28` preset with `create_vit` overrides (the options of
-`vit_lit.variants`) and, for the augmentation rows, recipe overrides (VARIANTS below); "cnn" is
-bench/mnist.py's LeNet-5 style CNN scaled to the ViT's parameter count.
+seed). The budget counts the CPU seconds of the run's process (`CPUClock`), which on an idle
+core are its wall-clock seconds: so other work on the machine slows a sweep down but does not
+change its numbers. A variant is the `vit_mnist_patch4_28` preset with `create_vit` overrides
+(the options of `vit_lit.variants`) and, for the augmentation rows, recipe overrides (VARIANTS
+below); "cnn" is bench/mnist.py's LeNet-5 style CNN scaled to the ViT's parameter count.
 
-Every finished run is appended as one JSON line to `--out` (default bench/results/small_data.jsonl)
-with the machine, torch version and date, and runs already there are skipped: a sweep cut short
-goes on where it stopped. `--procs N` runs N processes side by side (each one thread); runs that
-share the machine see the same load, so compare rows of one sweep. Not here yet: DeiT's
-distillation token with the CNN as teacher (it needs a distillation loss in `fit`).
+Every finished run is appended as one JSON line to `--out` (default
+vit_lit/results/small_data.jsonl, the file chapter 16 draws and the package ships) with the
+machine, torch version and date, and runs already there are skipped: a sweep cut short goes on
+where it stopped. `--procs N` runs N processes side by side (each one thread). The "distill"
+row is DeiT's distillation token with this CNN as teacher: the CNN trains for the first quarter
+of the budget (its validation accuracy and seconds are recorded as teacher_*), the ViT for the
+rest, the CNN's forward passes counted in the ViT's time.
 """
 import argparse
 import json
@@ -42,6 +46,7 @@ from mnist import count, cpu_name, lenet, lenet_widths  # noqa: E402
 
 from vit_lit.data import load_mnist_split  # noqa: E402
 from vit_lit.model import create_vit  # noqa: E402
+import vit_lit.train  # noqa: E402
 from vit_lit.train import evaluate, fit  # noqa: E402
 
 # name: (create_vit overrides of PRESET, recipe overrides); "cnn" is the CNN
@@ -57,6 +62,12 @@ VARIANTS = {
     "aug-light": ({}, {"rotate": 10.0, "scale": 0.1, "shift": 2.0}),
     "aug-none": ({}, {"rotate": 0.0, "scale": 0.0, "shift": 0.0}),
     "avg+sincos+conv-stem": ({"pool": "avg", "pos_embed": "sincos", "stem": "conv"}, {}),
+    "spt+avg+sincos": ({"spt": True, "pool": "avg", "pos_embed": "sincos"}, {}),
+    # DeiT: the CNN below trains for a quarter of the budget, then teaches the ViT for the rest
+    "distill": ({"distill_token": True}, {"teacher": 0.25}),
+    # width against depth at about the shipped parameter count (139,018)
+    "deep-narrow": ({"dim": 48, "depth": 7, "mlp_dim": 96}, {}),      # 136,570
+    "wide-shallow": ({"dim": 92, "depth": 2, "mlp_dim": 184}, {}),    # 144,818
     "cnn": (None, {}),
 }
 BUDGETS = (30.0, 60.0, 120.0, 300.0)
@@ -81,20 +92,43 @@ def build(variant: str) -> torch.nn.Module:
     return create_vit(PRESET, **overrides)
 
 
+class CPUClock:
+    """`fit`'s clock in a sweep process: the CPU seconds of this process (one torch thread), so
+    that a run whose core is shared with other work still trains for its whole budget."""
+    perf_counter = staticmethod(time.process_time)
+
+
+def train(model, data, budget: float, recipe: dict, seed: int, teacher=None) -> dict:
+    "`fit` by the recipe for `budget` CPU seconds; its history."
+    vit_lit.train.time = CPUClock
+    return fit(model, data, time_budget=budget, batch_size=recipe["batch_size"],
+               lr=recipe["lr"], weight_decay=recipe["weight_decay"],
+               augment=random_affine(recipe["rotate"], recipe["scale"], recipe["shift"]),
+               seed=seed, device="cpu", progress=False, teacher=teacher)
+
+
 def run_one(variant: str, budget: float, seed: int, split_seed: int) -> dict:
-    "Train one variant for `budget` seconds of one thread; its validation accuracy and more."
+    """Train one variant for `budget` seconds of one thread; its validation accuracy and more.
+    A distilled variant spends its teacher's share of the budget on the CNN first."""
     torch.set_num_threads(1)
+    load, wall = os.getloadavg()[0], time.perf_counter()
     (x, y), val = split(split_seed)
     recipe = {**RECIPE, **VARIANTS[variant][1]}
+    share, extra, teacher = recipe.get("teacher", 0), {}, None
     torch.manual_seed(seed)
+    if share:
+        teacher = build("cnn")
+        seconds = train(teacher, (x, y), budget * share, recipe, seed)["seconds"][-1]
+        extra = dict(teacher_val_accuracy=evaluate(teacher, val)["accuracy"],
+                     teacher_seconds=seconds)
     model = build(variant)
-    history = fit(model, (x, y), time_budget=budget, batch_size=recipe["batch_size"],
-                  lr=recipe["lr"], weight_decay=recipe["weight_decay"],
-                  augment=random_affine(recipe["rotate"], recipe["scale"], recipe["shift"]),
-                  seed=seed, device="cpu", progress=False)
+    history = train(model, (x, y), budget * (1 - share), recipe, seed, teacher)
     return dict(variant=variant, budget=budget, seed=seed, split_seed=split_seed,
                 val_accuracy=evaluate(model, val)["accuracy"], parameters=count(model),
-                epochs=len(history["epoch"]), seconds=history["seconds"][-1],
+                epochs=history["epoch"][-1],  # a fraction where the budget ended an epoch
+                seconds=history["seconds"][-1] + extra.get("teacher_seconds", 0), **extra,
+                wall_seconds=time.perf_counter() - wall,  # data, model, training, scoring
+                load=round(max(load, os.getloadavg()[0]), 2),
                 date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 machine=f"{cpu_name()}, {os.cpu_count()} CPUs", torch=torch.__version__,
                 python=platform.python_version())
@@ -135,7 +169,7 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     p.add_argument("--split-seed", type=int, default=0, help="which 500 are the validation split")
     p.add_argument("--procs", type=int, default=1, help="runs side by side, one thread each")
-    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "small_data.jsonl")
+    p.add_argument("--out", type=Path, default=ROOT / "vit_lit" / "results" / "small_data.jsonl")
     p.add_argument("--report", action="store_true", help="print the table of --out and stop")
     p.add_argument("--quick", action="store_true", help="smoke run: 2 variants, 2 s, seed 0, "
                    "written to a temporary file")

@@ -50,7 +50,7 @@ MODULES = [
      "The whole ViT with its classifier, the presets, and `create_vit`, which also loads the "
      "trained weights."),
     ("variants", "작은 데이터를 위한 변형", "Variants for small data",
-     "`ViT`의 옵션이 쓰는 부품입니다. 고정된 사인-코사인 위치, 합성곱 스템, 이동 패치 "
+     "`ViT`의 옵션이 쓰는 부품입니다. 고정된 사인·코사인 위치, 합성곱 스템, 이동 패치 "
      "토큰화(SPT), 지역 셀프 어텐션(LSA), DeiT의 증류 토큰을 담은 임베딩입니다.",
      "The parts behind `ViT`'s options: fixed sin-cos positions, a convolutional stem, Shifted "
      "Patch Tokenization (SPT), Locality Self-Attention (LSA), and the embedding with DeiT's "
@@ -63,6 +63,11 @@ MODULES = [
      "삭제 곡선과 삽입 곡선입니다.",
      "Attention maps, attention rollout, attribution maps, and the deletion and insertion curves "
      "that test them."),
+    ("small_data", "작은 데이터 비교 결과", "The small-data comparison",
+     "16장의 비교 결과를 읽습니다. 패키지에 든 결과 파일의 경로, 실행 목록, 모델과 예산마다 "
+     "시드에 걸친 평균과 범위를 돌려줍니다.",
+     "Read chapter 16's comparison: the path of the results file in the package, the list of "
+     "runs, and the mean and range over seeds for every model and budget."),
     ("checkpoint", "체크포인트", "Checkpoints",
      "모델과 학습 상태를 safetensors 파일 하나에 저장하고 불러옵니다.",
      "Save a model and its training state to one safetensors file, and load it back."),

@@ -42,7 +42,8 @@ NBS = Path(__file__).resolve().parents[1] / "nbs"
 OFFSETS = (1000, 2000, 3000, 4000, 5000)  # seed 0 is nbval's run
 # Per notebook, the names bound to what training made: asserts that use them, or names
 # computed from them, are left out (see the module docstring).
-TRAINED = {"13_training": {"model", "history", "own", "own_history"}}
+TRAINED = {"13_training": {"model", "history", "own", "own_history"},
+           "16_small_data": {"live"}}
 SEED = re.compile(r"manual_seed\((\d+)\)")
 
 

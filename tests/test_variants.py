@@ -381,3 +381,55 @@ def test_set_image_size_refuses_variants():
         ViT(**SMALL, pool="avg").set_image_size(16)
     with pytest.raises(ValueError, match="pretrained=True loads weights of fixed shapes, so pool"):
         create_vit("vit_mnist_patch4_28", pretrained=True, pool="avg")
+
+
+# ---- DeiT's distillation in fit ------------------------------------------------------------
+
+class Always(torch.nn.Module):
+    "A teacher that answers class `k` for every image (one weight, to check it is not trained)."
+    def __init__(self, k: int, n: int = SMALL["num_classes"]):
+        super().__init__()
+        self.k, self.n = k, n
+        self.w = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return torch.nn.functional.one_hot(torch.full((len(x),), self.k), self.n).float() + self.w
+
+
+def test_fit_distils_the_teacher_into_the_distillation_head():
+    # labels all 0, a teacher that always says 2: the class head learns 0, the distillation head 2
+    from vit_lit import fit
+    torch.manual_seed(0)
+    model, teacher = ViT(**SMALL, distill_token=True), Always(2).train()
+    x = images(16)
+    fit(model, (x, torch.zeros(16, dtype=torch.long)), epochs=20, batch_size=8, lr=3e-3,
+        warmup_epochs=0, progress=False, teacher=teacher)
+    assert model.distilled_training is False and teacher.training  # switched back after the run
+    assert teacher.w.item() == 0 and teacher.w.grad is None
+    model.set_distilled_training(True)
+    cls, distilled = model.train()(x)
+    assert (cls.argmax(-1) == 0).all() and (distilled.argmax(-1) == 2).all()
+
+
+def test_fit_without_teacher_trains_both_heads_on_the_labels():
+    # the baseline of the test above: no teacher, both heads learn the labels (0), not 2
+    from vit_lit import fit
+    torch.manual_seed(0)
+    model, x = ViT(**SMALL, distill_token=True), images(16)
+    fit(model, (x, torch.zeros(16, dtype=torch.long)), epochs=20, batch_size=8, lr=3e-3,
+        warmup_epochs=0, progress=False)
+    model.set_distilled_training(True)
+    cls, distilled = model.train()(x)
+    assert (cls.argmax(-1) == 0).all() and (distilled.argmax(-1) == 0).all()
+
+
+@pytest.mark.parametrize("model, teacher, error, match", [
+    (lambda: ViT(**SMALL), lambda: Always(1), ValueError,
+     r"distillation token, got a ViT without one; build it with create_vit\(\.\.\., distill_token"),
+    (lambda: ViT(**SMALL, distill_token=True), lambda: "cnn.pt", TypeError,
+     "teacher must be a trained nn.Module .* got str"),
+])
+def test_fit_refuses_a_teacher_it_cannot_use(model, teacher, error, match):
+    from vit_lit import fit
+    with pytest.raises(error, match=match):
+        fit(model(), (images(4), torch.zeros(4, dtype=torch.long)), epochs=1, teacher=teacher())

@@ -433,13 +433,46 @@ def _load_weights(model: nn.Module, state, path) -> None:
 
 def _settings(train_data, batch_size: int, world: int, seed: int, lr: float,
               weight_decay: float, warmup_epochs: float,
-              label_smoothing: float, augment) -> dict:
+              label_smoothing: float, augment, teacher) -> dict:
     "What a checkpoint records of a run, for a resumed run to compare."
     return dict(samples=len(_dataset(train_data)), batch_size=batch_size,
                 processes=world, seed=seed, lr=lr, weight_decay=weight_decay,
                 warmup_epochs=warmup_epochs, label_smoothing=label_smoothing,
                 augment=("none" if augment is None
-                         else getattr(augment, "description", None)))
+                         else getattr(augment, "description", None)),
+                distilled=teacher is not None)
+
+
+def _check_teacher(model: nn.Module, teacher) -> None:
+    "A teacher needs a module to call and a model with a distillation token."
+    if teacher is None:
+        return
+    if not isinstance(teacher, nn.Module):
+        raise TypeError(f"teacher must be a trained nn.Module (e.g. a CNN), "
+                        f"got {type(teacher).__name__}")
+    if not hasattr(_unwrap(model), "distilled_training"):
+        raise ValueError(
+            "teacher needs a model with a distillation token, got a "
+            f"{type(_unwrap(model)).__name__} without one; build it with "
+            "create_vit(..., distill_token=True), or train without teacher")
+
+
+def _train_loss(logits, labels, images, teacher,
+                label_smoothing: float) -> tuple:
+    """(loss, the logits that predict). With a teacher, DeiT's hard
+    distillation: `logits` is the pair (class head, distillation head); half
+    the loss is the class head's cross-entropy with the labels, half the
+    distillation head's with the teacher's top class; the prediction is
+    the mean of the two heads, as in evaluation."""
+    if teacher is None:
+        return _loss(logits, labels, "train_data",
+                     label_smoothing=label_smoothing), logits
+    cls, distilled = logits
+    with torch.no_grad():
+        target = teacher(images).argmax(-1)
+    loss = (_loss(cls, labels, "train_data", label_smoothing=label_smoothing)
+            + F.cross_entropy(distilled.float(), target)) / 2
+    return loss, (cls + distilled) / 2
 
 
 # progress is counted in steps of one batch size over one dataset, and the
@@ -481,7 +514,8 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
         warmup_epochs: float = 3.0, label_smoothing: float = 0.1,
         augment: Callable | None = None, device=None, amp: bool = False,
         progress: bool = True, seed: int = 0, checkpoint=None,
-        resume=None, classes: Sequence[str] | None = None) -> dict:
+        resume=None, classes: Sequence[str] | None = None,
+        teacher: nn.Module | None = None) -> dict:
     """Train `model` with AdamW, a linear warm-up then a cosine decay of the
     learning rate, and label smoothing, for `epochs` or for `time_budget`
     seconds (the schedule then ends at the budget, sized from the measured
@@ -527,8 +561,18 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
     stored in the checkpoint, where `vit-lit eval` and `predict` match a
     folder's classes to it by name; without it, the names that `train_data`
     carries (a `classes` attribute, as torchvision's datasets have) are
-    stored, or none."""
+    stored, or none.
+
+    `teacher`, a trained classifier (e.g. a small CNN), distils into a model
+    built with `distill_token=True`, by DeiT's hard distillation: half the
+    loss is the class head's cross-entropy with the labels, half the
+    distillation head's with the teacher's top class for the same
+    (augmented) images. The teacher is moved to the training device and runs
+    in eval mode without gradients (its weights are not changed, its mode is
+    restored); its time counts in `time_budget`. The model's distilled
+    training (`set_distilled_training`) is on for the run only."""
     _check_run(epochs, time_budget)
+    _check_teacher(model, teacher)
     if checkpoint is not None:
         check_writable(checkpoint)  # before training, not after an epoch
     rank, world, device, started = _setup_distributed(device)
@@ -539,7 +583,8 @@ def fit(model: nn.Module, train_data, *, eval_data=None,
             return _fit(model, train_data, eval_data, epochs, time_budget,
                         batch_size, lr, weight_decay, warmup_epochs,
                         label_smoothing, augment, device, amp, progress,
-                        seed, checkpoint, resume, rank, world, classes)
+                        seed, checkpoint, resume, rank, world, classes,
+                        teacher)
     finally:
         if started:
             dist.destroy_process_group()
@@ -559,7 +604,8 @@ class _Progress:
 
 def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
          weight_decay, warmup_epochs, label_smoothing, augment, device, amp,
-         progress, seed, checkpoint, resume, rank, world, classes) -> dict:
+         progress, seed, checkpoint, resume, rank, world, classes,
+         teacher) -> dict:
     "`fit` after its checks, in the steps below."
     train_data, eval_data, batch_size = _prepare_data(
         model, train_data, eval_data, batch_size)
@@ -571,7 +617,8 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
     keys += ["eval_loss", "eval_accuracy"] if eval_data is not None else []
     run = _Progress(history={k: [] for k in keys + ["lr", "seconds"]})
     settings = _settings(train_data, batch_size, world, seed, lr,
-                         weight_decay, warmup_epochs, label_smoothing, augment)
+                         weight_decay, warmup_epochs, label_smoothing, augment,
+                         teacher)
     if resume is not None:
         _resume(run, model, optimizer, resume, settings, time_budget)
     _restore_rng(*run.stop_rng, device)
@@ -585,7 +632,13 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
         seed=seed, rank=rank, world=world, device=device, lr=lr,
         warmup=round(warmup_epochs * spe), time_budget=time_budget,
         augment=augment, label_smoothing=label_smoothing,
-        amp=amp and device.type == "cuda")
+        amp=amp and device.type == "cuda", teacher=teacher)
+    inner, distilled = _unwrap(model), None
+    if teacher is not None:
+        teacher_mode = teacher.training
+        teacher.to(device).eval()
+        distilled = inner.distilled_training
+        inner.set_distilled_training(True)
     bar = _progress_bar(run, epochs, time_budget, spe,
                         show=progress and rank == 0)
     start = time.perf_counter() - run.spent
@@ -621,6 +674,9 @@ def _fit(model, train_data, eval_data, epochs, time_budget, batch_size, lr,
         _show(bar, row, epochs, time_budget)
     bar.close()
     model.train(was_training)
+    if teacher is not None:
+        inner.set_distilled_training(distilled)
+        teacher.train(teacher_mode)
     return run.history
 
 
@@ -669,7 +725,8 @@ def _resume(run: _Progress, model, optimizer, path, settings: dict,
 
 def _train_epoch(run: _Progress, spe: int, start: float, *, net, optimizer,
                  data, batch_size, seed, rank, world, device, lr, warmup,
-                 time_budget, augment, label_smoothing, amp) -> tuple:
+                 time_budget, augment, label_smoothing, amp,
+                 teacher) -> tuple:
     """Train the epoch that `run.step` is in, from where it stands to its end,
     the run's total or the time budget. Returns (the random states its order
     was drawn from, sums of loss, right answers and images, the last lr)."""
@@ -696,9 +753,8 @@ def _train_epoch(run: _Progress, spe: int, start: float, *, net, optimizer,
         if augment is not None:
             images = augment(images)
         with torch.autocast(device.type, torch.bfloat16, enabled=amp):
-            logits = net(images)
-        loss = _loss(logits, labels, "train_data",
-                     label_smoothing=label_smoothing)
+            loss, logits = _train_loss(net(images), labels, images, teacher,
+                                       label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
