@@ -58,9 +58,12 @@ def dist(scratch):
 
 
 def shipped() -> list[str]:
-    "The files the package needs at run time besides its code: the weights and the JavaScript (tracked files)."
-    files = run("git", "-C", ROOT, "ls-files", "vit_lit/weights", "vit_lit/js").split()
-    assert any(f.startswith("vit_lit/js/") for f in files) and any(f.startswith("vit_lit/weights/") for f in files)
+    """The files the package needs at run time besides its code: the weights, the JavaScript and
+    chapter 16's measured sweep (tracked files)."""
+    files = run("git", "-C", ROOT, "ls-files", "vit_lit/weights", "vit_lit/js",
+                "vit_lit/results").split()
+    for folder in ("js", "weights", "results"):
+        assert any(f.startswith(f"vit_lit/{folder}/") for f in files), folder
     return files
 
 
@@ -106,6 +109,8 @@ test = load_mnist_split()
 with torch.no_grad():
     predicted = model(test.x_test[:1]).argmax(-1)
 assert predicted.item() == test.y_test[0].item(), (predicted, test.y_test[0])
+from vit_lit.small_data import load_sweep
+assert load_sweep(), "the sweep chapter 16 draws is not in the wheel"
 print(vit_lit.__version__)
 """
     assert run(python, "-c", smoke, cwd=scratch, env=env).strip() == VERSION
