@@ -5,6 +5,8 @@ together, against the shipped recipe and a CNN of the same size, at equal time (
     .venv/bin/python bench/small_data.py --procs 2            # the sweep (hours: resumable)
     .venv/bin/python bench/small_data.py --report             # the table from what is done
     .venv/bin/python bench/small_data.py --variants avg sincos --seeds 0 1 2 --budgets 30 60
+    .venv/bin/python bench/small_data.py --test --variants spt+avg+sincos cnn --budgets 300
+                                                              # the final rows, on the test digits
 
 Data: the 4,000 training digits of `load_mnist_split()`, of which a stratified 500 (fixed by
 `--split-seed`) are the **validation** split every number here is measured on; the models train
@@ -75,10 +77,13 @@ SEEDS = (0, 1, 2)
 VALIDATION = 500
 
 
-def split(split_seed: int):
-    "(train, validation): the 4,000 training digits less a stratified 500, and those 500."
+def split(split_seed: int, test: bool = False):
+    """(train, validation): the 4,000 training digits less a stratified 500, and those 500;
+    with `test`, the final rows' split: all 4,000 and the 1,000 test digits."""
     from sklearn.model_selection import train_test_split
     digits = load_mnist_split()
+    if test:
+        return (digits.x_train, digits.y_train), (digits.x_test, digits.y_test)
     train, val = train_test_split(torch.arange(len(digits.y_train)), test_size=VALIDATION,
                                   stratify=digits.y_train.numpy(), random_state=split_seed)
     pick = lambda idx: (digits.x_train[idx], digits.y_train[idx])  # noqa: E731
@@ -107,24 +112,26 @@ def train(model, data, budget: float, recipe: dict, seed: int, teacher=None) -> 
                seed=seed, device="cpu", progress=False, teacher=teacher)
 
 
-def run_one(variant: str, budget: float, seed: int, split_seed: int) -> dict:
-    """Train one variant for `budget` seconds of one thread; its validation accuracy and more.
-    A distilled variant spends its teacher's share of the budget on the CNN first."""
+def run_one(variant: str, budget: float, seed: int, split_seed: int, test: bool = False) -> dict:
+    """Train one variant for `budget` seconds of one thread; its validation accuracy and more
+    (with `test`: trained on all 4,000, its test accuracy as `test_accuracy`). A distilled
+    variant spends its teacher's share of the budget on the CNN first."""
     torch.set_num_threads(1)
     load, wall = os.getloadavg()[0], time.perf_counter()
-    (x, y), val = split(split_seed)
+    (x, y), val = split(split_seed, test)
     recipe = {**RECIPE, **VARIANTS[variant][1]}
     share, extra, teacher = recipe.get("teacher", 0), {}, None
+    score = "test_accuracy" if test else "val_accuracy"
     torch.manual_seed(seed)
     if share:
         teacher = build("cnn")
         seconds = train(teacher, (x, y), budget * share, recipe, seed)["seconds"][-1]
-        extra = dict(teacher_val_accuracy=evaluate(teacher, val)["accuracy"],
-                     teacher_seconds=seconds)
+        extra = {f"teacher_{score}": evaluate(teacher, val)["accuracy"],
+                 "teacher_seconds": seconds}
     model = build(variant)
     history = train(model, (x, y), budget * (1 - share), recipe, seed, teacher)
     return dict(variant=variant, budget=budget, seed=seed, split_seed=split_seed,
-                val_accuracy=evaluate(model, val)["accuracy"], parameters=count(model),
+                **{score: evaluate(model, val)["accuracy"]}, parameters=count(model),
                 epochs=history["epoch"][-1],  # a fraction where the budget ended an epoch
                 seconds=history["seconds"][-1] + extra.get("teacher_seconds", 0), **extra,
                 wall_seconds=time.perf_counter() - wall,  # data, model, training, scoring
@@ -154,7 +161,7 @@ def report(runs: list[dict], budgets, variants) -> str:
             continue
         cells = []
         for b in budgets:
-            accs = [r["val_accuracy"] for r in mine if r["budget"] == b]
+            accs = [r.get("val_accuracy", r.get("test_accuracy")) for r in mine if r["budget"] == b]
             cells.append("–" if not accs else f"{statistics.mean(accs):.1%}" + (
                 f" ({min(accs):.1%}–{max(accs):.1%}, n={len(accs)})" if len(accs) > 1 else " (n=1)"))
         lines.append(f"| {variant} | {mine[0]['parameters']:,} | " + " | ".join(cells) + " |")
@@ -171,6 +178,9 @@ def main(argv=None) -> int:
     p.add_argument("--procs", type=int, default=1, help="runs side by side, one thread each")
     p.add_argument("--out", type=Path, default=ROOT / "vit_lit" / "results" / "small_data.jsonl")
     p.add_argument("--report", action="store_true", help="print the table of --out and stop")
+    p.add_argument("--test", action="store_true", help="the final rows: train on all 4,000 "
+                   "training digits, score once on the 1,000 test digits (default --out: "
+                   "vit_lit/results/small_data_test.jsonl)")
     p.add_argument("--quick", action="store_true", help="smoke run: 2 variants, 2 s, seed 0, "
                    "written to a temporary file")
     args = p.parse_args(argv)
@@ -178,6 +188,8 @@ def main(argv=None) -> int:
         p.error(f"--procs must be at least 1, not {args.procs}")
     if any(b <= 0 for b in args.budgets):
         p.error(f"every budget must be above 0 seconds, not {args.budgets}")
+    if args.test and args.out == p.get_default("out"):
+        args.out = args.out.with_name("small_data_test.jsonl")
     if args.quick:
         import tempfile
         args.variants, args.budgets, args.seeds = ["shipped", "cnn"], [2.0], [0]
@@ -186,8 +198,8 @@ def main(argv=None) -> int:
         print(report(done_runs(args.out), args.budgets, args.variants))
         return 0
     have = {(r["variant"], r["budget"], r["seed"], r["split_seed"]) for r in done_runs(args.out)}
-    jobs = [(v, b, s, args.split_seed) for b in args.budgets for s in args.seeds for v in args.variants
-            if (v, b, s, args.split_seed) not in have]
+    jobs = [(v, b, s, args.split_seed, args.test) for b in args.budgets for s in args.seeds for v in args.variants
+            if (v, b, s, args.split_seed) not in have]  # one split per file
     print(f"{len(jobs)} runs to do ({len(have)} already in {args.out}), {args.procs} at a time: "
           f"about {sum(j[1] for j in jobs) / args.procs / 60:.0f} min", file=sys.stderr, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +209,8 @@ def main(argv=None) -> int:
             with open(args.out, "a") as f:  # one line per run, written whole
                 f.write(json.dumps(result) + "\n")
             print(f"{result['variant']}, {result['budget']:g} s, seed {result['seed']}: "
-                  f"{result['val_accuracy']:.1%} after {result['epochs']} epochs "
+                  f"{result.get('val_accuracy', result.get('test_accuracy')):.1%} after "
+                  f"{result['epochs']:.1f} epochs "
                   f"({time.perf_counter() - start:.0f} s in)", file=sys.stderr, flush=True)
     print(report(done_runs(args.out), args.budgets, args.variants))
     return 0
